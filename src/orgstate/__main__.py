@@ -1,0 +1,3 @@
+from orgstate.cli import main
+
+main()

@@ -1,0 +1,98 @@
+"""Pydantic validation errors -> CFG-SCHEMA diagnostics a person can act on."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.model.config import OrgConfig
+from orgstate.suggest import did_you_mean
+
+# What a string pattern means, by the name of the field that failed it.
+PATTERN_MEANING = {
+    "work_email": "an email address",
+    "business_email": "an email address",
+    "phone": 'a phone number in E.164 form, like "+15550100001"',
+    "country": "a two-letter country code, like US",
+    "name": "a name without '/'",
+}
+ID_MEANING = "an id (letters, digits and _ - @ ., at most 64, starting with a letter or digit)"
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional and Annotated down to the type that holds fields or items."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            annotation = options[0]
+        else:
+            return annotation
+
+
+def model_at(loc: DocPath) -> type[BaseModel] | None:
+    """The model class that the value at `loc` is validated against, if any."""
+    current: Any = OrgConfig
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if not isinstance(part, str) or part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+        elif typing.get_origin(current) in (list, tuple):
+            current = typing.get_args(current)[0]
+        elif typing.get_origin(current) is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _message(item: dict[str, Any]) -> str:
+    loc: DocPath = tuple(item["loc"])
+    kind = item["type"]
+    value = item.get("input")
+    field = next((part for part in reversed(loc) if isinstance(part, str)), "")
+    if kind == "extra_forbidden":
+        parent = model_at(loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        return f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}"
+    if kind == "missing":
+        return f"missing required key '{loc[-1]}'"
+    if kind == "literal_error":
+        expected = item.get("ctx", {}).get("expected", "")
+        options = [option.strip(" '") for option in expected.replace(" or ", ",").split(",") if option.strip()]
+        return f"{_describe(value)} is not one of {', '.join(options)}{did_you_mean(str(value), options)}"
+    if kind == "string_pattern_mismatch":
+        meaning = PATTERN_MEANING.get(field, ID_MEANING)
+        return f"{_describe(value)} is not {meaning}"
+    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'expected text, found the number {value}; quote it ("{value}")'
+    if kind.startswith(("date_", "datetime_")):
+        return f"{_describe(value)} is not a date (YYYY-MM-DD)"
+    if kind == "value_error":
+        return str(item["msg"]).removeprefix("Value error, ")
+    return f"{item['msg']} (found {_describe(value)})" if "input" in item else str(item["msg"])
+
+
+def schema_diagnostics(exc: ValidationError) -> list[Diagnostic]:
+    diagnostics = []
+    for item in exc.errors(include_url=False):
+        loc = tuple(item["loc"])
+        # A bad dict key is reported by pydantic as (..., key, '[key]').
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+        diagnostics.append(error("CFG-SCHEMA", _message({**item, "loc": loc}), at=loc))
+    return diagnostics

@@ -1,0 +1,296 @@
+"""Safe, fast YAML reading with exact locations on demand.
+
+Two readers give the same result for every document the fast one accepts:
+
+* the fast path: rapidyaml (C++) parses the document and emits JSON, which the
+  standard library decodes while checking for duplicate keys. About 25 times
+  faster than a Python-level YAML constructor; it carries no line numbers.
+* the reference reader: a small constructor over libyaml's event stream (PyYAML's
+  C parser) that enforces every safety limit and reports file:line:column.
+
+The fast path is taken only for documents without anchors, aliases, tags or
+directives (a cheap byte scan decides); any failure on it (a syntax error, a
+duplicate key, a number JSON cannot hold) falls back to the reference reader,
+which then raises the located error. `locate` walks the event stream again to
+find the line and column of given paths, and is only called when a diagnostic
+needs a location.
+
+Plain scalars follow YAML 1.2's JSON schema: `null` or nothing is null,
+`true`/`false` are booleans, JSON numbers are numbers, everything else is a
+string (so `no`, `NO`, `~` and `007` stay strings: no "Norway problem").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import ryml
+import yaml
+from yaml._yaml import CParser
+
+MAX_DEPTH = 64
+# Billion-laughs guard: the number of nodes a document may grow to once every
+# alias is expanded (pydantic walks the expanded tree), relative to its size.
+MAX_ALIAS_EXPANSION = 100_000
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlProblem(Exception):
+    """A problem in one document, at a 1-based line and column."""
+
+    message: str
+    line: int
+    column: int
+    duplicate_key: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+# Anchors, aliases and tags start a token after white space or a flow indicator;
+# `svc-*` or `R&D` do not. Directives and document markers start a line.
+_TOKEN_MARKERS = (ord("&"), ord("*"), ord("!"))
+_TOKEN_STARTS = frozenset(b" \t\n[{,")
+_LINE_MARKERS = (b"\n---", b"\n...", b"\n%")
+
+
+def needs_reference_reader(data: bytes) -> bool:
+    """True when the document uses features that only the reference reader handles."""
+    if data[:1] in (b"&", b"*", b"!", b"%") or data.startswith((b"---", b"...")):
+        return True
+    if any(marker in data for marker in _LINE_MARKERS):
+        return True
+    for marker in _TOKEN_MARKERS:
+        position = data.find(marker)
+        while position != -1:
+            if data[position - 1] in _TOKEN_STARTS:
+                return True
+            position = data.find(marker, position + 1)
+    return False
+
+
+def parse_yaml(data: bytes) -> Any:
+    """Parse one YAML document into plain Python data, or raise YamlProblem."""
+    if not needs_reference_reader(data):
+        try:
+            return _parse_fast(data)
+        except (ValueError, RecursionError, ryml.ExceptionParse):
+            pass  # the reference reader finds and locates the problem
+    return _EventConstructor(data).construct()
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        raise ValueError("duplicate key")
+    return mapping
+
+
+@contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """rapidyaml writes its own report of a syntax error to fd 2 before raising;
+    the reference reader reports the same error properly, so hide it."""
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _parse_fast(data: bytes) -> Any:
+    with _stderr_silenced():
+        tree = ryml.parse_in_arena(data)
+    return json.loads(ryml.emit_json(tree), object_pairs_hook=_reject_duplicates)
+
+
+_INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|-?\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+
+
+def resolve_plain(value: str) -> Any:
+    """A plain scalar's value under YAML 1.2's JSON schema (strings otherwise)."""
+    if value in ("", "null"):
+        return None
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value) and any(ch.isdigit() for ch in value):
+        return float(value)
+    return value
+
+
+def _problem_at(mark: Any, message: str, duplicate_key: bool = False) -> YamlProblem:
+    return YamlProblem(message, mark.line + 1, mark.column + 1, duplicate_key)
+
+
+def _events(data: bytes) -> Iterable[Any]:
+    parser = CParser(data)
+    try:
+        while True:
+            event = parser.get_event()
+            yield event
+            if isinstance(event, yaml.StreamEndEvent):
+                return
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "invalid YAML"
+        raise YamlProblem(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(f"invalid YAML: {error}", 1, 1) from None
+
+
+class _Container:
+    """A mapping or sequence under construction, with its expanded node count."""
+
+    __slots__ = ("anchor", "key_mark", "pending_key", "size", "value")
+
+    def __init__(self, value: dict[str, Any] | list[Any], anchor: str | None) -> None:
+        self.value = value
+        self.anchor = anchor
+        self.size = 1
+        self.pending_key: str | None = None
+        self.key_mark: Any = None
+
+
+class _EventConstructor:
+    """Builds plain data from libyaml events, enforcing the safety limits."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.expanded = 0
+        self.limit = MAX_ALIAS_EXPANSION + len(data) // 4
+
+    def construct(self) -> Any:
+        stack: list[_Container] = []
+        documents: list[Any] = []
+        for event in _events(self.data):
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                self._check_tag(event)
+                if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
+                    self._start_key(stack[-1], event)
+                    continue
+                value = resolve_plain(event.value) if event.implicit[0] else event.value
+                self._add(stack, documents, value, 1, event.anchor)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                self._check_tag(event)
+                if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
+                    raise _problem_at(event.start_mark, "a mapping key must be a plain string")
+                if len(stack) >= MAX_DEPTH:
+                    raise _problem_at(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                stack.append(_Container({} if kind is yaml.MappingStartEvent else [], event.anchor))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                done = stack.pop()
+                self._add(stack, documents, done.value, done.size, done.anchor)
+            elif kind is yaml.AliasEvent:
+                if event.anchor not in self.anchors:
+                    raise _problem_at(event.start_mark, f"unknown alias '*{event.anchor}'")
+                value, size = self.anchors[event.anchor]
+                if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
+                    raise _problem_at(event.start_mark, "an alias cannot be a mapping key")
+                self.expanded += size
+                if self.expanded > self.limit:
+                    raise _problem_at(
+                        event.start_mark,
+                        f"aliases expand to more than {self.limit:,} nodes (a 'billion laughs' document?)",
+                    )
+                self._add(stack, documents, value, size, None)
+            elif kind is yaml.DocumentStartEvent and documents:
+                raise _problem_at(event.start_mark, "a file holds one YAML document; found a second one")
+        return documents[0] if documents else None
+
+    @staticmethod
+    def _check_tag(event: Any) -> None:
+        if event.tag is not None and event.tag != "!":
+            raise _problem_at(event.start_mark, f"tags are not allowed (found '{event.tag}'); quote the value instead")
+
+    @staticmethod
+    def _start_key(container: _Container, event: Any) -> None:
+        key = event.value
+        assert isinstance(container.value, dict)
+        if key in container.value:
+            raise _problem_at(event.start_mark, f"duplicate key '{key}'", duplicate_key=True)
+        container.pending_key = key
+        container.key_mark = event.start_mark
+
+    def _add(self, stack: list[_Container], documents: list[Any], value: Any, size: int, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (value, size)
+        if not stack:
+            documents.append(value)
+            return
+        parent = stack[-1]
+        parent.size += size
+        if isinstance(parent.value, dict):
+            parent.value[parent.pending_key] = value  # type: ignore[index]
+            parent.pending_key = None
+        else:
+            parent.value.append(value)
+
+
+def locate(data: bytes, paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
+    """The 1-based (line, column) of each path, or of its nearest existing ancestor.
+
+    A mapping entry is located at its key, a sequence item at its first token.
+    """
+    wanted = {tuple(path) for path in paths}
+    prefixes = {path[:depth] for path in wanted for depth in range(len(path) + 1)}
+    found: dict[Path, tuple[int, int]] = {(): (1, 1)}
+    # Each frame: [path, is_mapping, next index or pending key, key mark]
+    stack: list[list[Any]] = []
+
+    def child_path(event: Any) -> tuple[Path, Any]:
+        frame = stack[-1]
+        if frame[1]:
+            return frame[0] + (frame[2],), frame[3]
+        path = frame[0] + (frame[2],)
+        frame[2] += 1
+        return path, event.start_mark
+
+    try:
+        for event in _events(data):
+            kind = type(event)
+            if kind in (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                if stack and stack[-1][1] and stack[-1][2] is None:
+                    stack[-1][2], stack[-1][3] = getattr(event, "value", None), event.start_mark
+                    continue
+                path, mark = child_path(event) if stack else ((), event.start_mark)
+                if path in prefixes:
+                    found.setdefault(path, (mark.line + 1, mark.column + 1))
+                if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                    stack.append(
+                        [path, kind is yaml.MappingStartEvent, None if kind is yaml.MappingStartEvent else 0, None]
+                    )
+                elif stack and stack[-1][1]:
+                    stack[-1][2] = None
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+                if stack and stack[-1][1]:
+                    stack[-1][2] = None
+            if wanted <= found.keys():
+                break
+    except YamlProblem:
+        pass  # locate what precedes the problem; the problem itself is reported elsewhere
+    result = {}
+    for path in wanted:
+        depth = len(path)
+        while path[:depth] not in found:
+            depth -= 1
+        result[path] = found[path[:depth]]
+    return result

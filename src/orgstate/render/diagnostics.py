@@ -1,0 +1,35 @@
+"""Diagnostics as text (one line each, editor-clickable) or as JSON (SPEC section 5)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import click
+
+from orgstate.diagnostics import Diagnostic
+
+SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def diagnostic_line(diagnostic: Diagnostic, colour: bool = False) -> str:
+    severity = diagnostic.severity
+    label = click.style(severity, fg=SEVERITY_COLOURS[severity], bold=True) if colour else severity
+    where = f"{diagnostic.location}: " if diagnostic.location else ""
+    field = f"{diagnostic.path}: " if diagnostic.path else ""
+    return f"{where}{label} {diagnostic.rule} {field}{diagnostic.message}"
+
+
+def summary_line(diagnostics: list[Diagnostic]) -> str:
+    counts = Counter(diagnostic.severity for diagnostic in diagnostics)
+    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
+    return ", ".join(parts) if parts else "no problems"
+
+
+def render_text(diagnostics: list[Diagnostic], colour: bool = False) -> str:
+    lines = [diagnostic_line(diagnostic, colour) for diagnostic in diagnostics]
+    return "\n".join([*lines, summary_line(diagnostics)])
+
+
+def render_json(diagnostics: list[Diagnostic]) -> str:
+    return json.dumps({"diagnostics": [diagnostic.to_json() for diagnostic in diagnostics]}, indent=2)

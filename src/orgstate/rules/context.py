@@ -1,0 +1,67 @@
+"""What every rule family reads: the configuration and its indexes, built once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from orgstate.config.sources import Sources
+from orgstate.model.config import Member, OrgConfig
+from orgstate.suggest import did_you_mean
+
+# Suggestions compare against every id; past this many per run they are skipped.
+SUGGESTION_BUDGET = 50
+
+
+def first_index(ids: Iterator[str]) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for position, item_id in enumerate(ids):
+        index.setdefault(item_id, position)
+    return index
+
+
+@dataclass
+class RuleContext:
+    config: OrgConfig
+    sources: Sources | None = None
+    _suggestions_left: int = field(default=SUGGESTION_BUDGET, repr=False)
+
+    @cached_property
+    def members(self) -> dict[str, int]:
+        return first_index(member.id for member in self.config.members)
+
+    @cached_property
+    def departments(self) -> dict[str, int]:
+        return first_index(department.id for department in self.config.departments)
+
+    @cached_property
+    def groups(self) -> dict[str, int]:
+        return first_index(group.id for group in self.config.user_groups)
+
+    @cached_property
+    def plans(self) -> dict[str, int]:
+        return first_index(plan.id for plan in self.config.org.plans)
+
+    @cached_property
+    def fields(self) -> dict[str, int]:
+        return first_index(custom.id for custom in self.config.fields)
+
+    @cached_property
+    def offboarded(self) -> dict[str, int]:
+        return first_index(entry.id for entry in self.config.offboarding)
+
+    def member(self, member_id: str) -> Member | None:
+        position = self.members.get(member_id)
+        return None if position is None else self.config.members[position]
+
+    def suggest(self, word: str, candidates: dict[str, int]) -> str:
+        if self._suggestions_left <= 0:
+            return ""
+        self._suggestions_left -= 1
+        return did_you_mean(word, candidates.keys())
+
+    def base_dir(self, at: tuple[str | int, ...]) -> Path:
+        """The directory of the file that declares `at` (relative paths start there)."""
+        return self.sources.file_of(at).path.parent if self.sources and self.sources.files else Path.cwd()

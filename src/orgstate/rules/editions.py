@@ -1,0 +1,46 @@
+"""Lark's editions: STARTER-NO-SEATS, STARTER-MEMBER-LIMIT, INVITE-APPROVAL-MULTIPLAN."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.rules.context import RuleContext
+
+STARTER_MEMBER_LIMIT = 50
+
+
+def seat_references(ctx: RuleContext) -> Iterator[tuple[str, DocPath]]:
+    """(plan id, where) for every place that assigns seats of a plan."""
+    for i, member in enumerate(ctx.config.members):
+        if member.seat is not None:
+            yield member.seat, ("members", i, "seat")
+    for i, group in enumerate(ctx.config.user_groups):
+        if group.seat is not None:
+            yield group.seat, ("user_groups", i, "seat")
+    for i, rule in enumerate(ctx.config.seat_assignments):
+        yield rule.plan, ("seat_assignments", i, "plan")
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    plans = ctx.config.org.plans
+    starter = {plan.id for plan in plans if not plan.is_paid}
+    for plan_id, at in seat_references(ctx):
+        if plan_id in starter:
+            # "The Lark Starter plan ... doesn't support purchasing more and assigning seats."
+            yield error("STARTER-NO-SEATS", f"'{plan_id}' is a Starter plan, which cannot assign seats", at=at)
+    paid = [plan for plan in plans if plan.is_paid]
+    members = len(ctx.config.members)
+    if not paid and members > STARTER_MEMBER_LIMIT:
+        yield error(
+            "STARTER-MEMBER-LIMIT",
+            f"{members} members declared; an organization on Starter has at most {STARTER_MEMBER_LIMIT}",
+            at=("members", STARTER_MEMBER_LIMIT),
+        )
+    if len(paid) > 1 and not ctx.config.policy.invitations.require_approval:
+        # "It's mandatory for organizations on multiple plans to require administrator approvals upon invitation."
+        yield error(
+            "INVITE-APPROVAL-MULTIPLAN",
+            f"{len(paid)} paid plans are declared, so invitations must require approval",
+            at=("policy", "invitations", "require_approval"),
+        )
