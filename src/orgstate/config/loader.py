@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from orgstate.config.schema_errors import schema_diagnostics
 from orgstate.config.sources import SourceFile, Sources
 from orgstate.config.yamlsafe import YamlProblem, parse_yaml
-from orgstate.diagnostics import Diagnostic, error
+from orgstate.diagnostics import Diagnostic, error, format_path
 from orgstate.errors import ConfigError
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import LIST_SECTIONS, SINGLE_SECTIONS, OrgConfig
@@ -77,7 +77,14 @@ def _parse(source: SourceFile) -> tuple[Any, Diagnostic | None]:
         document = parse_yaml(source.data)
     except YamlProblem as problem:
         rule = "CFG-DUPLICATE-KEY" if problem.duplicate_key else "CFG-SCHEMA"
-        return None, error(rule, problem.message, file=source.name, line=problem.line, column=problem.column)
+        return None, error(
+            rule,
+            problem.message,
+            file=source.name,
+            line=problem.line,
+            column=problem.column,
+            path=format_path(problem.path) or None,
+        )
     if not isinstance(document, dict):
         found = "an empty file" if document is None else f"a {type(document).__name__}"
         return None, error(
@@ -144,5 +151,6 @@ def load_config(paths: Sequence[str | Path], max_bytes: int = MAX_FILE_BYTES) ->
     try:
         config = OrgConfig.model_validate(sources.merged)
     except ValidationError as exc:
-        return LoadedConfig(None, sources, sources.place(schema_diagnostics(exc)))
+        placed = sources.place(schema_diagnostics(exc))
+        return LoadedConfig(None, sources, sorted(placed, key=Diagnostic.sort_key))
     return LoadedConfig(config, sources, [])

@@ -22,6 +22,7 @@ string (so `no`, `NO`, `~` and `007` stay strings: no "Norway problem").
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -34,12 +35,14 @@ import ryml
 import yaml
 from yaml._yaml import CParser
 
-MAX_DEPTH = 64
+from orgstate.diagnostics import DocPath
+
+# Far deeper than any configuration; the readers are iterative, so this only bounds
+# pathological input (the JSON decoder of the fast path stops near 1,000 levels).
+MAX_DEPTH = 10_000
 # Billion-laughs guard: the number of nodes a document may grow to once every
 # alias is expanded (pydantic walks the expanded tree), relative to its size.
 MAX_ALIAS_EXPANSION = 100_000
-
-Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class YamlProblem(Exception):
     line: int
     column: int
     duplicate_key: bool = False
+    path: DocPath = ()
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.message}"
@@ -82,7 +86,7 @@ def parse_yaml(data: bytes) -> Any:
     if not needs_reference_reader(data):
         try:
             return _parse_fast(data)
-        except (ValueError, RecursionError, ryml.ExceptionParse):
+        except (ValueError, RecursionError, ryml.ExceptionBasic):
             pass  # the reference reader finds and locates the problem
     return _EventConstructor(data).construct()
 
@@ -111,8 +115,10 @@ def _stderr_silenced() -> Iterator[None]:
 
 def _parse_fast(data: bytes) -> Any:
     with _stderr_silenced():
-        tree = ryml.parse_in_arena(data)
-    return json.loads(ryml.emit_json(tree), object_pairs_hook=_reject_duplicates)
+        text = ryml.emit_json(ryml.parse_in_arena(data))
+    if text is None:  # nothing but comments and white space
+        return None
+    return json.loads(text, object_pairs_hook=_reject_duplicates)
 
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
@@ -134,10 +140,6 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
-def _problem_at(mark: Any, message: str, duplicate_key: bool = False) -> YamlProblem:
-    return YamlProblem(message, mark.line + 1, mark.column + 1, duplicate_key)
-
-
 def _events(data: bytes) -> Iterable[Any]:
     parser = CParser(data)
     try:
@@ -157,14 +159,22 @@ def _events(data: bytes) -> Iterable[Any]:
 class _Container:
     """A mapping or sequence under construction, with its expanded node count."""
 
-    __slots__ = ("anchor", "key_mark", "pending_key", "size", "value")
+    __slots__ = ("anchor", "pending_key", "size", "value")
 
     def __init__(self, value: dict[str, Any] | list[Any], anchor: str | None) -> None:
         self.value = value
         self.anchor = anchor
         self.size = 1
         self.pending_key: str | None = None
-        self.key_mark: Any = None
+
+    @property
+    def awaits_key(self) -> bool:
+        return isinstance(self.value, dict) and self.pending_key is None
+
+    @property
+    def next_step(self) -> str | int | None:
+        """The key or index that the next value added here will have (None: a key is due)."""
+        return len(self.value) if isinstance(self.value, list) else self.pending_key
 
 
 class _EventConstructor:
@@ -172,70 +182,87 @@ class _EventConstructor:
 
     def __init__(self, data: bytes) -> None:
         self.data = data
+        self.stack: list[_Container] = []
+        self.documents: list[Any] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.expanded = 0
         self.limit = MAX_ALIAS_EXPANSION + len(data) // 4
 
+    def problem(self, event: Any, message: str, last: str | None = None, duplicate_key: bool = False) -> YamlProblem:
+        """A located problem whose path is where the constructor stands."""
+        steps = [container.next_step for container in self.stack]
+        if last is not None and steps:
+            steps[-1] = last
+        path = tuple(step for step in steps if step is not None)
+        if event is None:
+            return YamlProblem(message, 0, 0, duplicate_key, path)
+        mark = event.start_mark
+        return YamlProblem(message, mark.line + 1, mark.column + 1, duplicate_key, path)
+
     def construct(self) -> Any:
-        stack: list[_Container] = []
-        documents: list[Any] = []
+        try:
+            return self._construct()
+        except YamlProblem as problem:
+            if problem.path or not self.stack:
+                raise
+            raise dataclasses.replace(problem, path=self.problem(None, "").path) from None
+
+    def _construct(self) -> Any:
+        stack = self.stack
         for event in _events(self.data):
             kind = type(event)
             if kind is yaml.ScalarEvent:
                 self._check_tag(event)
-                if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
+                if stack and stack[-1].awaits_key:
                     self._start_key(stack[-1], event)
                     continue
                 value = resolve_plain(event.value) if event.implicit[0] else event.value
-                self._add(stack, documents, value, 1, event.anchor)
+                self._add(value, 1, event.anchor)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 self._check_tag(event)
-                if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
-                    raise _problem_at(event.start_mark, "a mapping key must be a plain string")
+                if stack and stack[-1].awaits_key:
+                    raise self.problem(event, "a mapping key must be a plain string")
                 if len(stack) >= MAX_DEPTH:
-                    raise _problem_at(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels")
+                    raise self.problem(event, f"nesting deeper than {MAX_DEPTH} levels")
                 stack.append(_Container({} if kind is yaml.MappingStartEvent else [], event.anchor))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 done = stack.pop()
-                self._add(stack, documents, done.value, done.size, done.anchor)
+                self._add(done.value, done.size, done.anchor)
             elif kind is yaml.AliasEvent:
-                if event.anchor not in self.anchors:
-                    raise _problem_at(event.start_mark, f"unknown alias '*{event.anchor}'")
-                value, size = self.anchors[event.anchor]
-                if stack and isinstance(stack[-1].value, dict) and stack[-1].pending_key is None:
-                    raise _problem_at(event.start_mark, "an alias cannot be a mapping key")
-                self.expanded += size
-                if self.expanded > self.limit:
-                    raise _problem_at(
-                        event.start_mark,
-                        f"aliases expand to more than {self.limit:,} nodes (a 'billion laughs' document?)",
-                    )
-                self._add(stack, documents, value, size, None)
-            elif kind is yaml.DocumentStartEvent and documents:
-                raise _problem_at(event.start_mark, "a file holds one YAML document; found a second one")
-        return documents[0] if documents else None
+                self._alias(event)
+            elif kind is yaml.DocumentStartEvent and self.documents:
+                raise self.problem(event, "a file holds one YAML document; found a second one")
+        return self.documents[0] if self.documents else None
 
-    @staticmethod
-    def _check_tag(event: Any) -> None:
+    def _alias(self, event: Any) -> None:
+        if event.anchor not in self.anchors:
+            raise self.problem(event, f"unknown alias '*{event.anchor}'")
+        if self.stack and self.stack[-1].awaits_key:
+            raise self.problem(event, "an alias cannot be a mapping key")
+        value, size = self.anchors[event.anchor]
+        self.expanded += size
+        if self.expanded > self.limit:
+            message = f"aliases expand to more than {self.limit:,} nodes (a 'billion laughs' document?)"
+            raise self.problem(event, message)
+        self._add(value, size, None)
+
+    def _check_tag(self, event: Any) -> None:
         if event.tag is not None and event.tag != "!":
-            raise _problem_at(event.start_mark, f"tags are not allowed (found '{event.tag}'); quote the value instead")
+            raise self.problem(event, f"tags are not allowed (found '{event.tag}'); quote the value instead")
 
-    @staticmethod
-    def _start_key(container: _Container, event: Any) -> None:
+    def _start_key(self, container: _Container, event: Any) -> None:
         key = event.value
-        assert isinstance(container.value, dict)
         if key in container.value:
-            raise _problem_at(event.start_mark, f"duplicate key '{key}'", duplicate_key=True)
+            raise self.problem(event, f"duplicate key '{key}'", last=key, duplicate_key=True)
         container.pending_key = key
-        container.key_mark = event.start_mark
 
-    def _add(self, stack: list[_Container], documents: list[Any], value: Any, size: int, anchor: str | None) -> None:
+    def _add(self, value: Any, size: int, anchor: str | None) -> None:
         if anchor is not None:
             self.anchors[anchor] = (value, size)
-        if not stack:
-            documents.append(value)
+        if not self.stack:
+            self.documents.append(value)
             return
-        parent = stack[-1]
+        parent = self.stack[-1]
         parent.size += size
         if isinstance(parent.value, dict):
             parent.value[parent.pending_key] = value  # type: ignore[index]
@@ -244,18 +271,18 @@ class _EventConstructor:
             parent.value.append(value)
 
 
-def locate(data: bytes, paths: Iterable[Path]) -> dict[Path, tuple[int, int]]:
+def locate(data: bytes, paths: Iterable[DocPath]) -> dict[DocPath, tuple[int, int]]:
     """The 1-based (line, column) of each path, or of its nearest existing ancestor.
 
     A mapping entry is located at its key, a sequence item at its first token.
     """
     wanted = {tuple(path) for path in paths}
     prefixes = {path[:depth] for path in wanted for depth in range(len(path) + 1)}
-    found: dict[Path, tuple[int, int]] = {(): (1, 1)}
+    found: dict[DocPath, tuple[int, int]] = {(): (1, 1)}
     # Each frame: [path, is_mapping, next index or pending key, key mark]
     stack: list[list[Any]] = []
 
-    def child_path(event: Any) -> tuple[Path, Any]:
+    def child_path(event: Any) -> tuple[DocPath, Any]:
         frame = stack[-1]
         if frame[1]:
             return frame[0] + (frame[2],), frame[3]

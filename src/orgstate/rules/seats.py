@@ -99,19 +99,20 @@ def _capacity(ctx: RuleContext, resolution: SeatResolution, index: int, plan: Pl
     explicit = [m for m in holders if resolution.seats[m].reason == "explicit"]
     derived = [m for m in holders if resolution.seats[m].reason != "explicit"]
     at = ("org", "plans", index, "seats")
+    capacity = f"{plan.seats} seat{'' if plan.seats == 1 else 's'}"
     counts = f"{len(holders)} members resolve to it ({len(explicit)} explicit, {len(derived)} from groups and rules)"
     if len(explicit) > plan.seats:
-        yield error("SEAT-CAPACITY", f"plan '{plan.id}' has {plan.seats} seats but {counts}", at=at)
+        yield error("SEAT-CAPACITY", f"plan '{plan.id}' has {capacity} but {counts}", at=at)
     elif len(holders) > plan.seats:
         left_out = derived[plan.seats - len(explicit) :]
         if ctx.config.policy.seats.on_shortage == "warn":
             yield warning(
                 "SEAT-CAPACITY",
-                f"plan '{plan.id}' has {plan.seats} seats but {counts}; left without a seat: {_names(left_out)}",
+                f"plan '{plan.id}' has {capacity} but {counts}; left without a seat: {_names(left_out)}",
                 at=at,
             )
         else:
-            yield error("SEAT-CAPACITY", f"plan '{plan.id}' has {plan.seats} seats but {counts}", at=at)
+            yield error("SEAT-CAPACITY", f"plan '{plan.id}' has {capacity} but {counts}", at=at)
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -1,0 +1,98 @@
+"""The command line as a user runs it: exit codes, output formats, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from tests.config.test_yamlsafe import billion_laughs
+from tests.conftest import MINIMAL, run_orgstate
+
+
+def test_json_output_has_the_diagnostic_shape(tmp_path: Path) -> None:
+    path = tmp_path / "org.yaml"
+    bob = "  - {id: bob, name: Bob, department: eng, work_email: bob@tiny.example, job: {manager: alcie}}"
+    path.write_text(MINIMAL + bob + "\n")
+    result = run_orgstate("validate", "-f", str(path), "--format", "json")
+    assert result.returncode == 1
+    (diagnostic,) = json.loads(result.stdout)["diagnostics"]
+    assert diagnostic == {
+        "severity": "error",
+        "rule": "REF-UNKNOWN",
+        "address": "member.bob",
+        "file": str(path),
+        "line": 7,
+        "column": bob.index("manager") + 1,
+        "path": "members[1].job.manager",
+        "message": "unknown member 'alcie' (did you mean 'alice'?)",
+    }
+
+
+def test_warnings_alone_exit_zero(tmp_path: Path) -> None:
+    path = tmp_path / "org.yaml"
+    path.write_text(
+        MINIMAL.replace("org: {name: Tiny}", WARN_ORG)
+        + "  - {id: bob, name: Bob, department: eng, work_email: bob@tiny.example}\n"
+        + "seat_assignments:\n  - {plan: pro, all_members: true}\n"
+    )
+    result = run_orgstate("validate", "-f", str(path))
+    assert result.returncode == 0, result.stdout
+    assert "warning SEAT-CAPACITY" in result.stdout
+    assert result.stdout.strip().endswith("1 warning")
+
+
+WARN_ORG = """org:
+  name: Tiny
+  plans: [{id: pro, edition: pro, seats: 1, starts: 2026-01-01, expires: 2027-01-01}]
+policy: {seats: {on_shortage: warn}}"""
+
+
+def test_the_default_config_is_org_yaml_then_org_dir(tmp_path: Path) -> None:
+    assert run_orgstate("validate", cwd=tmp_path).returncode == 1
+    (tmp_path / "org").mkdir()
+    (tmp_path / "org" / "main.yaml").write_text(MINIMAL)
+    assert run_orgstate("validate", cwd=tmp_path).returncode == 0
+    (tmp_path / "org.yaml").write_text("version: 1\n")
+    result = run_orgstate("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "org.yaml:1:1: error CFG-SCHEMA" in result.stdout
+
+
+def test_user_errors_print_one_line_and_no_traceback(tmp_path: Path) -> None:
+    result = run_orgstate("validate", "-f", str(tmp_path / "nope.yaml"))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}: no such file or directory"
+    assert "Traceback" not in result.stderr
+    result = run_orgstate("validate", cwd=tmp_path)
+    assert result.stderr.strip() == "error: no configuration: pass -f PATH, or create org.yaml or org/"
+
+
+def test_a_yaml_bomb_fails_fast(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_bytes(b"version: 1\n" + billion_laughs())
+    started = time.monotonic()
+    result = run_orgstate("validate", "-f", str(path), timeout=10)
+    assert result.returncode == 1
+    assert "billion laughs" in result.stdout
+    assert time.monotonic() - started < 10
+
+
+def test_an_oversized_file_fails_fast(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(2**30)
+    result = run_orgstate("validate", "-f", str(path), timeout=10)
+    assert result.returncode == 1
+    assert "over the limit of 64 MiB" in result.stdout
+
+
+def test_no_colour_without_a_terminal(tmp_path: Path) -> None:
+    result = run_orgstate("validate", "-f", "examples/invalid/ref-unknown.yaml")
+    assert "\x1b[" not in result.stdout
+
+
+def test_version_and_help() -> None:
+    assert run_orgstate("--version").stdout.strip() == "orgstate, version 0.1.0"
+    help_text = run_orgstate("--help").stdout
+    assert "validate" in help_text and "schema" in help_text
