@@ -97,7 +97,9 @@ def test_derived_seats_beyond_capacity_follow_the_policy(tmp_path: Path, shortag
 
 def test_unknown_rows_of_a_seat_file_are_located_in_the_csv(tmp_path: Path) -> None:
     _, diagnostics = diagnose(write_org(tmp_path, csv="email\nfay@s.example\nnobody@s.example\n"))
-    assert [(d.rule, d.file, d.line) for d in diagnostics] == [("REF-UNKNOWN", str(tmp_path / "seats.csv"), 3)]
+    assert [(d.rule, d.file, d.line, d.path) for d in diagnostics] == [
+        ("REF-UNKNOWN", str(tmp_path / "seats.csv"), 3, "seat_assignments[1].from_file")
+    ]
     assert "nobody@s.example" in diagnostics[0].message
 
 

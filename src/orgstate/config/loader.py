@@ -105,7 +105,7 @@ def _merge(documents: list[tuple[int, dict[str, Any]]], sources: Sources) -> lis
                 if "version" not in document
                 else (f"unsupported version {document['version']!r}; this orgstate reads version 1")
             )
-            diagnostics.append(error("CFG-SCHEMA", problem, file=name, line=1, column=1))
+            diagnostics.append(error("CFG-SCHEMA", problem, file=name, line=1, column=1, path="version"))
         for key, value in document.items():
             if key == "version":
                 continue

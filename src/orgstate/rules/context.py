@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from orgstate.config.sources import Sources
+from orgstate.diagnostics import DocPath, format_path
 from orgstate.model.config import Member, OrgConfig
 from orgstate.suggest import did_you_mean
 
@@ -62,6 +63,15 @@ class RuleContext:
         self._suggestions_left -= 1
         return did_you_mean(word, candidates.keys())
 
-    def base_dir(self, at: tuple[str | int, ...]) -> Path:
-        """The directory of the file that declares `at` (relative paths start there)."""
-        return self.sources.file_of(at).path.parent if self.sources and self.sources.files else Path.cwd()
+    def relative_file(self, at: DocPath, name: str) -> tuple[Path, str]:
+        """A file named at `at`, relative to the YAML file that names it: the path to
+        open and the path to show."""
+        if self.sources is None or not self.sources.files:
+            return Path(name), name
+        source = self.sources.file_of(at)
+        return source.path.parent / name, str(Path(source.name).parent / name)
+
+    def field_path(self, at: DocPath) -> str:
+        """`at` as the user sees it: relative to its own file."""
+        local = self.sources.to_local(at)[1] if self.sources is not None else at
+        return format_path(local)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from orgstate.config.seatfile import SeatFileRow, read_seat_file
 from orgstate.diagnostics import Diagnostic, error, warning
@@ -29,8 +28,7 @@ def _contact_index(config: OrgConfig) -> dict[str, str]:
 def _seat_file(ctx: RuleContext, i: int, name: str) -> tuple[set[str], list[Diagnostic]]:
     """The members a seat list names, and the problems with the file."""
     at = ("seat_assignments", i, "from_file")
-    path = ctx.base_dir(at) / name
-    shown = str(Path(ctx.sources.file_of(at).name).parent / name) if ctx.sources and ctx.sources.files else name
+    path, shown = ctx.relative_file(at, name)
     if not path.is_file():
         return set(), [error("REF-UNKNOWN", f"unknown file '{name}' (looked for {shown})", at=at)]
     try:
@@ -50,6 +48,7 @@ def _seat_file(ctx: RuleContext, i: int, name: str) -> tuple[set[str], list[Diag
                     line=row.line,
                     column=1,
                     address=f"seat_assignments[{i}]",
+                    path=ctx.field_path(at),
                 )
             )
         else:
