@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from orgstate.config.schema_errors import schema_diagnostics
 from orgstate.config.sources import SourceFile, Sources
@@ -24,6 +24,7 @@ from orgstate.gcpause import gc_paused
 from orgstate.model.config import LIST_SECTIONS, SINGLE_SECTIONS, OrgConfig
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+M = TypeVar("M", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -126,8 +127,10 @@ def _merge(documents: list[tuple[int, dict[str, Any]]], sources: Sources) -> lis
     return diagnostics
 
 
-@gc_paused
-def load_config(paths: Sequence[str | Path], max_bytes: int = MAX_FILE_BYTES) -> LoadedConfig:
+def read_model(
+    paths: Sequence[str | Path], model_type: type[M], max_bytes: int = MAX_FILE_BYTES
+) -> tuple[M | None, Sources, list[Diagnostic]]:
+    """Read, merge and validate YAML files into `model_type`, or say what is wrong."""
     sources = Sources()
     diagnostics: list[Diagnostic] = []
     documents: list[tuple[int, dict[str, Any]]] = []
@@ -144,13 +147,18 @@ def load_config(paths: Sequence[str | Path], max_bytes: int = MAX_FILE_BYTES) ->
         else:
             documents.append((len(sources.files) - 1, document))
     if diagnostics:
-        return LoadedConfig(None, sources, diagnostics)
+        return None, sources, diagnostics
     diagnostics = _merge(documents, sources)
     if diagnostics:
-        return LoadedConfig(None, sources, diagnostics)
+        return None, sources, diagnostics
     try:
-        config = OrgConfig.model_validate(sources.merged)
+        model = model_type.model_validate(sources.merged)
     except ValidationError as exc:
-        placed = sources.place(schema_diagnostics(exc))
-        return LoadedConfig(None, sources, sorted(placed, key=Diagnostic.sort_key))
-    return LoadedConfig(config, sources, [])
+        placed = sources.place(schema_diagnostics(exc, model_type))
+        return None, sources, sorted(placed, key=Diagnostic.sort_key)
+    return model, sources, []
+
+
+@gc_paused
+def load_config(paths: Sequence[str | Path], max_bytes: int = MAX_FILE_BYTES) -> LoadedConfig:
+    return LoadedConfig(*read_model(paths, OrgConfig, max_bytes))

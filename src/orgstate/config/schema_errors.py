@@ -36,9 +36,9 @@ def _unwrap(annotation: Any) -> Any:
             return annotation
 
 
-def model_at(loc: DocPath) -> type[BaseModel] | None:
+def model_at(loc: DocPath, root: type[BaseModel] = OrgConfig) -> type[BaseModel] | None:
     """The model class that the value at `loc` is validated against, if any."""
-    current: Any = OrgConfig
+    current: Any = root
     for part in loc:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
@@ -60,13 +60,13 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(item: dict[str, Any]) -> str:
+def _message(item: dict[str, Any], root: type[BaseModel]) -> str:
     loc: DocPath = tuple(item["loc"])
     kind = item["type"]
     value = item.get("input")
     field = next((part for part in reversed(loc) if isinstance(part, str)), "")
     if kind == "extra_forbidden":
-        parent = model_at(loc[:-1])
+        parent = model_at(loc[:-1], root)
         known = list(parent.model_fields) if parent else []
         return f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}"
     if kind == "missing":
@@ -87,12 +87,12 @@ def _message(item: dict[str, Any]) -> str:
     return f"{item['msg']} (found {_describe(value)})" if "input" in item else str(item["msg"])
 
 
-def schema_diagnostics(exc: ValidationError) -> list[Diagnostic]:
+def schema_diagnostics(exc: ValidationError, root: type[BaseModel] = OrgConfig) -> list[Diagnostic]:
     diagnostics = []
     for item in exc.errors(include_url=False):
         loc = tuple(item["loc"])
         # A bad dict key is reported by pydantic as (..., key, '[key]').
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
-        diagnostics.append(error("CFG-SCHEMA", _message({**item, "loc": loc}), at=loc))
+        diagnostics.append(error("CFG-SCHEMA", _message({**item, "loc": loc}, root), at=loc))
     return diagnostics

@@ -17,7 +17,7 @@ KINDS = {
 }
 
 
-def _duplicates(values: Iterable[tuple[str | None, DocPath]], what: str, fold: bool = False) -> Iterator[Diagnostic]:
+def duplicates(values: Iterable[tuple[str | None, DocPath]], what: str, fold: bool = False) -> Iterator[Diagnostic]:
     """Every repeat of a value after its first occurrence; emails compare case-insensitively."""
     seen: dict[str, DocPath] = {}
     for value, at in values:
@@ -32,10 +32,10 @@ def _duplicates(values: Iterable[tuple[str | None, DocPath]], what: str, fold: b
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     config = ctx.config
-    yield from _duplicates(((plan.id, ("org", "plans", i, "id")) for i, plan in enumerate(config.org.plans)), "plan id")
+    yield from duplicates(((plan.id, ("org", "plans", i, "id")) for i, plan in enumerate(config.org.plans)), "plan id")
     for section, kind in KINDS.items():
         items = getattr(config, section)
-        yield from _duplicates(((item.id, (section, i, "id")) for i, item in enumerate(items)), f"{kind} id")
+        yield from duplicates(((item.id, (section, i, "id")) for i, item in enumerate(items)), f"{kind} id")
     for name in UNIQUE_MEMBER_FIELDS:
         values = ((getattr(member, name), ("members", i, name)) for i, member in enumerate(config.members))
-        yield from _duplicates(values, name.replace("_", " "), fold=name.endswith("email"))
+        yield from duplicates(values, name.replace("_", " "), fold=name.endswith("email"))

@@ -1,0 +1,80 @@
+"""The live tenant in the configuration's own terms (SPEC section 6).
+
+`TenantState` is both the fixture that `orgstate local init --from` reads and the
+snapshot a backend returns: the configuration language plus the facts only a live
+tenant has (statuses, deletion dates, resources, the founder and the admins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from orgstate.model.config import (
+    Department,
+    FieldDef,
+    InvitationPolicy,
+    Member,
+    Plan,
+    StrictModel,
+    UserGroup,
+)
+from orgstate.model.types import ContactField, Id, Name
+
+LiveStatus = Literal["invited", "inactive", "active", "suspended", "deleted"]
+AdminRole = Literal["primary", "billing", "member_and_department"]
+
+
+class Resources(StrictModel):
+    """How many of each resource a member owns (what offboarding transfers)."""
+
+    docs: int = Field(default=0, ge=0)
+    minutes: int = Field(default=0, ge=0)
+    calendar_future: int = Field(default=0, ge=0)
+    calendar_past: int = Field(default=0, ge=0)
+    apps: int = Field(default=0, ge=0)
+    chat_groups: int = Field(default=0, ge=0)
+    external_groups: int = Field(default=0, ge=0)
+    department_groups: int = Field(default=0, ge=0)
+    mail: int = Field(default=0, ge=0)
+    helpdesks: int = Field(default=0, ge=0)
+    approvals: int = Field(default=0, ge=0)
+    forms: int = Field(default=0, ge=0)
+    surveys: int = Field(default=0, ge=0)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: count for kind, count in self if count}
+
+
+class LiveMember(Member):
+    """A member as the tenant holds it; `seat` is the seat held now."""
+
+    status: LiveStatus = "active"  # type: ignore[assignment]
+    deleted_at: dt.date | None = None
+    resources: Resources = Resources()
+
+
+class TenantInfo(StrictModel):
+    name: Name
+    founder: Id
+    # The tenant's date, when fixed (fixtures, tests); otherwise the system clock's.
+    today: dt.date | None = None
+    admins: dict[Id, tuple[AdminRole, ...]] = Field(default_factory=dict)
+    invitations: InvitationPolicy = InvitationPolicy()
+    notify_contact_changes: tuple[ContactField, ...] = ()
+
+
+class LiveOrg(StrictModel):
+    plans: tuple[Plan, ...] = ()
+
+
+class TenantState(StrictModel):
+    version: Literal[1] = 1
+    tenant: TenantInfo
+    org: LiveOrg = LiveOrg()
+    fields: tuple[FieldDef, ...] = ()
+    departments: tuple[Department, ...] = ()
+    user_groups: tuple[UserGroup, ...] = ()
+    members: tuple[LiveMember, ...] = ()

@@ -1,0 +1,195 @@
+"""Tenant fixtures (SPEC section 6): a live tenant written in the configuration
+language plus live-only facts, read into a new tenant database and printed back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from orgstate.config.loader import read_model
+from orgstate.diagnostics import Diagnostic, DocPath, error, has_errors
+from orgstate.errors import ConfigError
+from orgstate.gcpause import gc_paused
+from orgstate.model.live import TenantState
+from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates
+from orgstate.tenant.rows import department_columns
+from orgstate.tenant.tenant import Tenant
+
+
+@gc_paused
+def load_fixture(path: Path) -> TenantState:
+    """Read a fixture file; every problem in it is reported at once, located."""
+    state, sources, diagnostics = read_model([path], TenantState)
+    if state is not None:
+        diagnostics = sorted(sources.place(list(check_fixture(state))), key=Diagnostic.sort_key)
+    if state is None or has_errors(diagnostics):
+        raise ConfigError(f"{path}: not a valid tenant fixture", diagnostics)
+    return state
+
+
+def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
+    """What a live tenant cannot hold: dangling references, clashes, overfull plans."""
+    members = {m.id: i for i, m in enumerate(state.members) if m.status != "deleted"}
+    departments = {d.id for d in state.departments}
+    plans = {p.id: p for p in state.org.plans}
+    fields = {f.id for f in state.fields}
+
+    def unknown(kind: str, value: str | None, known: object, at: DocPath) -> Iterator[Diagnostic]:
+        if value is not None and value not in known:  # type: ignore[operator]
+            yield error("REF-UNKNOWN", f"unknown {kind} '{value}'", at=at)
+
+    yield from unknown("member", state.tenant.founder, members, ("tenant", "founder"))
+    for admin in state.tenant.admins:
+        yield from unknown("member", admin, members, ("tenant", "admins", admin))
+    for i, department in enumerate(state.departments):
+        yield from unknown("department", department.parent, departments, ("departments", i, "parent"))
+        yield from unknown("member", department.leader, members, ("departments", i, "leader"))
+    live = [(i, m) for i, m in enumerate(state.members) if m.status != "deleted"]
+    for i, member in enumerate(state.members):
+        if (member.status == "deleted") != (member.deleted_at is not None):
+            yield error("CFG-SCHEMA", "deleted members need deleted_at, and only they have one", at=("members", i))
+    for i, member in live:
+        yield from unknown("department", member.department, departments, ("members", i, "department"))
+        for j, extra in enumerate(member.departments):
+            yield from unknown("department", extra, departments, ("members", i, "departments", j))
+        yield from unknown("member", member.job.manager, members, ("members", i, "job", "manager"))
+        yield from unknown("plan", member.seat, plans, ("members", i, "seat"))
+        for field_id in member.custom:
+            yield from unknown("field", field_id, fields, ("members", i, "custom", field_id))
+    for i, group in enumerate(state.user_groups):
+        yield from unknown("plan", group.seat, plans, ("user_groups", i, "seat"))
+        for j, member_id in enumerate(group.members):
+            yield from unknown("member", member_id, members, ("user_groups", i, "members", j))
+    yield from duplicates(((m.id, ("members", i, "id")) for i, m in live), "member id")
+    for name in UNIQUE_MEMBER_FIELDS:
+        values = ((getattr(m, name), ("members", i, name)) for i, m in live)
+        yield from duplicates(values, name.replace("_", " "), fold=name.endswith("email"))
+    for index, plan in enumerate(state.org.plans):
+        held = sum(1 for _, m in live if m.seat == plan.id)
+        if held > plan.seats:
+            yield error(
+                "SEAT-CAPACITY",
+                f"{held} members hold seats of '{plan.id}', which has {plan.seats}",
+                at=("org", "plans", index, "seats"),
+            )
+
+
+def _parents_first(state: TenantState) -> list[int]:
+    order: list[int] = []
+    placed: set[str] = set()
+    pending = list(range(len(state.departments)))
+    while pending:
+        ready = [i for i in pending if state.departments[i].parent in (None, *placed)]
+        if not ready:  # a cycle: the check above reports unknown parents; let the database refuse it
+            ready = pending
+        for i in ready:
+            order.append(i)
+            placed.add(state.departments[i].id)
+        pending = [i for i in pending if i not in ready]
+    return order
+
+
+def seed(tenant: Tenant, state: TenantState) -> None:
+    """Write a fixture into an empty tenant database, as it stands: no console rule
+    fires (nobody is invited, no seat is assigned automatically)."""
+    info = state.tenant
+    db = tenant.db
+    with tenant.write("tenant.init", "tenant", name=info.name):
+        if tenant.one("SELECT 1 FROM tenant"):
+            raise ConfigError(f"{tenant.path} already holds a tenant")
+        db.execute(
+            "INSERT INTO tenant (singleton, name, founder, today, require_approval, expire_after_days, "
+            "notify_contact_changes) VALUES (1, ?, ?, ?, ?, ?, ?)",
+            (
+                info.name,
+                info.founder,
+                info.today.isoformat() if info.today else None,
+                int(info.invitations.require_approval),
+                info.invitations.expire_after_days,
+                json.dumps(list(info.notify_contact_changes)),
+            ),
+        )
+        db.executemany(
+            "INSERT INTO admins (member, role) VALUES (?, ?)",
+            [(member, role) for member, roles in info.admins.items() for role in roles],
+        )
+        db.executemany(
+            "INSERT INTO plans (id, edition, seats, starts, expires, trial, position) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (p.id, p.edition, p.seats, p.starts.isoformat(), p.expires.isoformat(), int(p.trial), i)
+                for i, p in enumerate(state.org.plans)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO fields (id, name, type, options, position) VALUES (?, ?, ?, ?, ?)",
+            [
+                (f.id, f.name, f.type, json.dumps(list(f.options)) if f.options is not None else None, i)
+                for i, f in enumerate(state.fields)
+            ],
+        )
+        for i in _parents_first(state):
+            columns = {**department_columns(state.departments[i]), "leader": None, "position": i}
+            db.execute(
+                f"INSERT INTO departments ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                tuple(columns.values()),
+            )
+        uids: dict[str, int] = {}
+        for member in state.members:
+            if member.status == "deleted":  # a deleted member has lost their further departments
+                uid = tenant.insert_member(
+                    member.model_copy(update={"departments": ()}),
+                    "deleted",
+                    member.deleted_at.isoformat() if member.deleted_at else None,
+                )
+            else:
+                uid = uids[member.id] = tenant.insert_member(member, member.status)
+            db.executemany(
+                "INSERT INTO resources (uid, kind, count) VALUES (?, ?, ?)",
+                [(uid, kind, count) for kind, count in member.resources.counts().items()],
+            )
+        for i, group in enumerate(state.user_groups):
+            db.execute(
+                "INSERT INTO user_groups (id, name, description, seat, position) VALUES (?, ?, ?, ?, ?)",
+                (group.id, group.name, group.description, group.seat, i),
+            )
+            db.executemany(
+                "INSERT INTO group_members (group_id, uid, position) VALUES (?, ?, ?)",
+                [(group.id, uids[m], j) for j, m in enumerate(group.members)],
+            )
+        for member in state.members:
+            if member.status != "deleted" and member.seat is not None:
+                via = next((g.id for g in state.user_groups if g.seat == member.seat and member.id in g.members), None)
+                db.execute(
+                    "INSERT INTO seats (uid, plan, source, via) VALUES (?, ?, ?, ?)",
+                    (uids[member.id], member.seat, "group" if via else "explicit", via),
+                )
+        db.executemany(
+            "UPDATE departments SET leader = ? WHERE id = ?",
+            [(d.leader, d.id) for d in state.departments if d.leader is not None],
+        )
+
+
+def init_tenant(db_path: Path, state: TenantState, replace: bool = False) -> None:
+    """Create a tenant database from a fixture, atomically: the file appears whole or not at all."""
+    if db_path.exists() and not replace:
+        raise ConfigError(f"{db_path} already exists; pass --force to replace it")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    building = db_path.with_name(db_path.name + ".building")
+    for leftover in (building, *_sidecars(building)):
+        leftover.unlink(missing_ok=True)
+    tenant = Tenant(building)
+    try:
+        seed(tenant, state)
+        tenant.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        tenant.close()
+    for sidecar in _sidecars(db_path):
+        sidecar.unlink(missing_ok=True)
+    building.replace(db_path)
+    for leftover in _sidecars(building):
+        leftover.unlink(missing_ok=True)
+
+
+def _sidecars(db_path: Path) -> tuple[Path, Path]:
+    return db_path.with_name(db_path.name + "-wal"), db_path.with_name(db_path.name + "-shm")

@@ -1,0 +1,68 @@
+"""Password resets, as lark-help-reset-member-passwords.txt describes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import string
+
+from orgstate.errors import ErrorKind, TenantError
+from orgstate.tenant.codes import LarkCode
+from orgstate.tenant.members import MemberOps
+
+RESETS_PER_DAY = 5
+PASSWORD_LENGTH = 8
+ALPHABET = string.ascii_letters + string.digits
+VALID_PASSWORD = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{8,32}")
+
+
+def generate_password() -> str:
+    """ "An 8-digit password consisting of a mix of letters and numbers", from `secrets`."""
+    while True:
+        password = "".join(secrets.choice(ALPHABET) for _ in range(PASSWORD_LENGTH))
+        if VALID_PASSWORD.fullmatch(password):
+            return password
+
+
+class PasswordOps(MemberOps):
+    def reset_password(self, member_id: str, password: str | None = None) -> str:
+        """Reset a member's login password and return it (the caller delivers it; it is
+        never logged or audited)."""
+        with self.write("member.reset_password", f"member.{member_id}"):
+            self.require("members")
+            member = self.member(member_id)
+            if member.login_type != "business_email" or member.business_email is None:
+                raise TenantError(
+                    ErrorKind.RULE,
+                    f"'{member_id}' does not log in with a business email, so the password cannot be reset "
+                    "(RESET-PASSWORD)",
+                    LarkCode.PASSWORD_EMAIL_MISMATCH,
+                )
+            if member.status not in ("active", "inactive"):
+                raise TenantError(
+                    ErrorKind.RULE,
+                    f"'{member_id}' is {member.status}; only active or inactive members can have their password "
+                    "reset (RESET-PASSWORD)",
+                )
+            since = (self.now() - dt.timedelta(hours=24)).isoformat()
+            done = int(
+                self.scalar("SELECT count(*) FROM password_resets WHERE admin = ? AND at > ?", (self.actor, since))
+            )
+            if done >= RESETS_PER_DAY:
+                raise TenantError(
+                    ErrorKind.RULE,
+                    f"'{self.actor}' has reset {RESETS_PER_DAY} passwords in the last 24 hours (RESET-PASSWORD)",
+                    LarkCode.PASSWORD_DAILY_LIMIT,
+                )
+            if password is not None and not VALID_PASSWORD.fullmatch(password):
+                raise TenantError(
+                    ErrorKind.INVALID,
+                    "a password needs 8 to 32 letters and digits, with both",
+                    LarkCode.PASSWORD_FORMAT,
+                )
+            self.db.execute(
+                "INSERT INTO password_resets (admin, member, at) VALUES (?, ?, ?)",
+                (self.actor, member_id, self.now().isoformat()),
+            )
+            return password if password is not None else generate_password()
