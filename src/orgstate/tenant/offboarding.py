@@ -228,7 +228,7 @@ class OffboardingOps(GroupOps):
     def _carry_out(self, uid: int, dispositions: list[Disposition]) -> None:
         at = self.now().isoformat()
         for item in dispositions:
-            if item.outcome != "retained":
+            if item.outcome not in ("retained", "copied"):  # a copy leaves the original
                 self.db.execute("UPDATE resources SET count = 0 WHERE uid = ? AND kind = ?", (uid, item.kind))
             if item.recipient is not None and item.count:
                 self.db.execute(

@@ -1,0 +1,303 @@
+"""The `local` backend: each change becomes tenant-engine operations.
+
+Every handler re-reads its target and compares it with the change's `after`, so
+that a change which already holds reports UNCHANGED and touches nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from orgstate.appliers.base import Outcome
+from orgstate.errors import ErrorKind, TenantError
+from orgstate.model.config import Department, MailTransfer, Member, Transfers
+from orgstate.model.live import TenantState
+from orgstate.planner.changes import Change
+from orgstate.tenant import AUTO, Tenant
+from orgstate.tenant.clock import Clock
+from orgstate.tenant.snapshot import read_state
+
+Handler = Callable[["LocalBackend", Change], Outcome]
+HANDLERS: dict[tuple[str, str], Handler] = {}
+
+
+def handles(change_type: str, action: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[(change_type, action)] = handler
+        return handler
+
+    return register
+
+
+def differing(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """The part of `wanted` that `current` does not hold yet (nested dicts compare key by key)."""
+    changes: dict[str, Any] = {}
+    for key, value in wanted.items():
+        if isinstance(value, dict) and isinstance(current.get(key), dict):
+            inner = differing(current[key], value)
+            if inner:
+                changes[key] = inner
+        elif current.get(key) != value:
+            changes[key] = value
+    return changes
+
+
+def client_token(change: Change) -> str:
+    """The same change always sends the same idempotency key."""
+    payload = json.dumps([change.address, change.action, change.after], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+class LocalBackend:
+    def __init__(self, path: str | Path, clock: Clock | None = None, actor: str | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise TenantError(
+                ErrorKind.NOT_FOUND, f"{self.path}: no tenant database; run 'orgstate local init --from TENANT.yaml'"
+            )
+        self.tenant = Tenant(self.path, clock=clock, actor=actor)
+
+    @property
+    def name(self) -> str:
+        return f"local:{self.path}"
+
+    def read_snapshot(self) -> TenantState:
+        return read_state(self.tenant)
+
+    def apply(self, change: Change) -> Outcome:
+        return HANDLERS[(change.type, change.action)](self, change)
+
+    def close(self) -> None:
+        self.tenant.close()
+
+    # -- lookups ------------------------------------------------------------------
+
+    def _member_fields(self, member_id: str) -> dict[str, Any] | None:
+        try:
+            return self.tenant.member(member_id).model_dump(mode="json", exclude={"status", "deleted_at", "resources"})
+        except TenantError as exc:
+            if exc.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+
+    def _department_fields(self, department_id: str) -> dict[str, Any] | None:
+        try:
+            return self.tenant.department(department_id).model_dump(mode="json")
+        except TenantError as exc:
+            if exc.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+
+    def _group_fields(self, group_id: str) -> dict[str, Any] | None:
+        try:
+            return self.tenant.group(group_id).model_dump(mode="json", exclude={"members"})
+        except TenantError as exc:
+            if exc.kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+
+
+# -- departments --------------------------------------------------------------------
+
+
+@handles("department", "create")
+def _create_department(backend: LocalBackend, change: Change) -> Outcome:
+    wanted = Department.model_validate(change.after).model_dump(mode="json")
+    current = backend._department_fields(change.key)
+    if current is None:
+        backend.tenant.create_department(Department.model_validate(wanted), client_token=client_token(change))
+        return Outcome.CREATED
+    return _patch_department(backend, change.key, current, wanted)
+
+
+@handles("department", "update")
+def _update_department(backend: LocalBackend, change: Change) -> Outcome:
+    current = backend._department_fields(change.key)
+    if current is None:
+        raise TenantError(ErrorKind.NOT_FOUND, f"no department '{change.key}' to update")
+    return _patch_department(backend, change.key, current, change.after or {})
+
+
+def _patch_department(
+    backend: LocalBackend, department_id: str, current: dict[str, Any], wanted: dict[str, Any]
+) -> Outcome:
+    changes = differing(current, wanted)
+    if not changes:
+        return Outcome.UNCHANGED
+    backend.tenant.patch_department(department_id, changes)
+    return Outcome.UPDATED
+
+
+@handles("department", "delete")
+def _delete_department(backend: LocalBackend, change: Change) -> Outcome:
+    if backend._department_fields(change.key) is None:
+        return Outcome.UNCHANGED
+    backend.tenant.delete_department(change.key)
+    return Outcome.DELETED
+
+
+# -- members ------------------------------------------------------------------------
+
+
+@handles("member", "create")
+def _create_member(backend: LocalBackend, change: Change) -> Outcome:
+    after = dict(change.after or {})
+    seat = after.pop("seat", None)
+    current = backend._member_fields(change.key)
+    if current is None:
+        backend.tenant.create_member(Member.model_validate(after), seat=seat, client_token=client_token(change))
+        return Outcome.CREATED
+    wanted = Member.model_validate(after).model_dump(mode="json", exclude={"seat"})
+    outcome = _patch_member(backend, change.key, current, wanted)
+    if current.get("seat") != seat:
+        _set_seat(backend, change.key, seat)
+        outcome = Outcome.UPDATED
+    return outcome
+
+
+@handles("member", "update")
+def _update_member(backend: LocalBackend, change: Change) -> Outcome:
+    current = backend._member_fields(change.key)
+    if current is None:
+        raise TenantError(ErrorKind.NOT_FOUND, f"no member '{change.key}' to update")
+    return _patch_member(backend, change.key, current, change.after or {})
+
+
+def _patch_member(backend: LocalBackend, member_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
+    changes = differing(current, wanted)
+    if not changes:
+        return Outcome.UNCHANGED
+    backend.tenant.patch_member(member_id, changes)
+    return Outcome.UPDATED
+
+
+def _set_seat(backend: LocalBackend, member_id: str, plan: str | None) -> None:
+    if plan is None:
+        backend.tenant.release_seats([member_id])
+    else:
+        backend.tenant.assign_seats(plan, [member_id])
+
+
+@handles("member", "suspend")
+def _suspend_member(backend: LocalBackend, change: Change) -> Outcome:
+    return Outcome.UPDATED if backend.tenant.suspend_member(change.key) else Outcome.UNCHANGED
+
+
+@handles("member", "resume")
+def _resume_member(backend: LocalBackend, change: Change) -> Outcome:
+    return Outcome.UPDATED if backend.tenant.resume_member(change.key) else Outcome.UNCHANGED
+
+
+@handles("member", "delete")
+def _delete_member(backend: LocalBackend, change: Change) -> Outcome:
+    if backend._member_fields(change.key) is None:
+        return Outcome.UNCHANGED
+    backend.tenant.delete_member(change.key)
+    return Outcome.DELETED
+
+
+@handles("member", "restore")
+def _restore_member(backend: LocalBackend, change: Change) -> Outcome:
+    if backend._member_fields(change.key) is not None:
+        return Outcome.UNCHANGED
+    after = change.after or {}
+    seat = after.get("seat", AUTO)
+    backend.tenant.restore_member(
+        change.key, department=after["department"], departments=tuple(after.get("departments", ())), seat=seat
+    )
+    return Outcome.CREATED
+
+
+@handles("resources", "transfer")
+def _transfer_resources(backend: LocalBackend, change: Change) -> Outcome:
+    """Carry out the transfers that name a recipient; the rest (retained, deleted) happen
+    at deletion, where retention applies."""
+    recipients: dict[str, Any] = {}
+    for resource, entry in (change.after or {}).items():
+        if entry.get("to") is not None:
+            recipients[resource] = (
+                MailTransfer(action="transfer", to=entry["to"]) if resource == "mail" else entry["to"]
+            )
+    if not recipients or backend._member_fields(change.key) is None:
+        return Outcome.UNCHANGED
+    moved = backend.tenant.transfer_resources(change.key, Transfers(**recipients))
+    return Outcome.UPDATED if any(item.count for item in moved) else Outcome.UNCHANGED
+
+
+# -- user groups, their members, seats ---------------------------------------------------
+
+
+@handles("user_group", "create")
+def _create_group(backend: LocalBackend, change: Change) -> Outcome:
+    after = change.after or {}
+    if backend._group_fields(change.key) is None:
+        backend.tenant.create_group(
+            change.key, after["name"], after.get("description", ""), client_token=client_token(change)
+        )
+        if after.get("seat") is not None:
+            backend.tenant.set_group_seat(change.key, after["seat"])
+        return Outcome.CREATED
+    return _update_group(backend, change)
+
+
+@handles("user_group", "update")
+def _update_group(backend: LocalBackend, change: Change) -> Outcome:
+    current = backend._group_fields(change.key)
+    if current is None:
+        raise TenantError(ErrorKind.NOT_FOUND, f"no user group '{change.key}' to update")
+    changes = differing(current, {k: v for k, v in (change.after or {}).items() if k != "id"})
+    if not changes:
+        return Outcome.UNCHANGED
+    seat_changed = "seat" in changes
+    plan = changes.pop("seat", None)
+    if changes:
+        backend.tenant.patch_group(change.key, changes)
+    if seat_changed:
+        backend.tenant.set_group_seat(change.key, plan)
+    return Outcome.UPDATED
+
+
+@handles("user_group", "delete")
+def _delete_group(backend: LocalBackend, change: Change) -> Outcome:
+    if backend._group_fields(change.key) is None:
+        return Outcome.UNCHANGED
+    backend.tenant.delete_group(change.key)
+    return Outcome.DELETED
+
+
+@handles("group_member", "add")
+def _add_group_member(backend: LocalBackend, change: Change) -> Outcome:
+    after = change.after or {}
+    codes = backend.tenant.add_group_members(after["group"], [after["member"]])
+    return Outcome.CREATED if codes[after["member"]] == 0 else Outcome.UNCHANGED
+
+
+@handles("group_member", "remove")
+def _remove_group_member(backend: LocalBackend, change: Change) -> Outcome:
+    before = change.before or {}
+    if backend._group_fields(before["group"]) is None or backend._member_fields(before["member"]) is None:
+        return Outcome.UNCHANGED
+    removed = backend.tenant.remove_group_members(before["group"], [before["member"]])
+    return Outcome.DELETED if removed else Outcome.UNCHANGED
+
+
+@handles("seat", "assign")
+def _assign_seat(backend: LocalBackend, change: Change) -> Outcome:
+    after = change.after or {}
+    if backend.tenant.seat_of(after["member"]) == after["plan"]:
+        return Outcome.UNCHANGED
+    backend.tenant.assign_seats(after["plan"], [after["member"]])
+    return Outcome.CREATED
+
+
+@handles("seat", "release")
+def _release_seat(backend: LocalBackend, change: Change) -> Outcome:
+    before = change.before or {}
+    if backend._member_fields(before["member"]) is None or backend.tenant.seat_of(before["member"]) != before["plan"]:
+        return Outcome.UNCHANGED
+    backend.tenant.release_seats([before["member"]])
+    return Outcome.DELETED
