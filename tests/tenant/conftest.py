@@ -37,10 +37,25 @@ BASE: dict[str, Any] = {
         {"id": "boss", "name": "Boss", "department": "ops", "work_email": "boss@acme.example", "seat": "pro"},
         {"id": "ops", "name": "Ops Admin", "department": "ops", "work_email": "ops@acme.example", "seat": "pro"},
         {"id": "hr", "name": "HR Admin", "department": "ops", "work_email": "hr@acme.example", "seat": "pro"},
-        {"id": "lead", "name": "Lead", "department": "web", "work_email": "lead@acme.example", "seat": "pro",
-         "phone": "+15550100001", "job": {"manager": "boss"}},
-        {"id": "dev", "name": "Dev", "department": "web", "work_email": "dev@acme.example", "seat": "pro",
-         "business_email": "dev@acme.larksuite.com", "login": "business_email", "job": {"manager": "lead"}},
+        {
+            "id": "lead",
+            "name": "Lead",
+            "department": "web",
+            "work_email": "lead@acme.example",
+            "seat": "pro",
+            "phone": "+15550100001",
+            "job": {"manager": "boss"},
+        },
+        {
+            "id": "dev",
+            "name": "Dev",
+            "department": "web",
+            "work_email": "dev@acme.example",
+            "seat": "pro",
+            "business_email": "dev@acme.larksuite.com",
+            "login": "business_email",
+            "job": {"manager": "lead"},
+        },
     ],
 }
 
@@ -74,5 +89,10 @@ def tenant(make_tenant: Callable[..., Tenant]) -> Tenant:
 
 def member(member_id: str, **fields: Any) -> dict[str, Any]:
     """A member's fields with a unique work email, in department web unless given."""
-    return {"id": member_id, "name": member_id.title(), "department": "web",
-            "work_email": f"{member_id}@acme.example", **fields}
+    return {
+        "id": member_id,
+        "name": member_id.title(),
+        "department": "web",
+        "work_email": f"{member_id}@acme.example",
+        **fields,
+    }

@@ -151,7 +151,8 @@ def _create_member(backend: LocalBackend, change: Change) -> Outcome:
     if current is None:
         backend.tenant.create_member(Member.model_validate(after), seat=seat, client_token=client_token(change))
         return Outcome.CREATED
-    wanted = Member.model_validate(after).model_dump(mode="json", exclude={"seat"})
+    # Status is not a field to patch: suspend and resume are changes of their own.
+    wanted = Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})
     outcome = _patch_member(backend, change.key, current, wanted)
     if current.get("seat") != seat:
         _set_seat(backend, change.key, seat)

@@ -1,0 +1,111 @@
+"""Tenant fixtures: local init then local show round-trips; bad fixtures change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from orgstate.errors import ConfigError
+from orgstate.model.live import TenantState
+from orgstate.tenant import Tenant
+from orgstate.tenant.fixture import init_tenant, load_fixture
+from orgstate.tenant.snapshot import read_state
+from tests.conftest import EXAMPLES, run_orgstate
+
+
+def test_local_init_then_show_round_trips_the_example(tmp_path: Path) -> None:
+    db = tmp_path / "tenant.db"
+    created = run_orgstate("local", "init", "--from", "examples/tenant.yaml", "--db", str(db))
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.startswith(f"created {db}: Acme Robotics")
+    shown = run_orgstate("local", "show", "--db", str(db), "--format", "json")
+    assert shown.returncode == 0, shown.stderr
+    assert TenantState.model_validate(json.loads(shown.stdout)) == load_fixture(EXAMPLES / "tenant.yaml")
+
+
+def test_show_output_is_itself_a_fixture(tmp_path: Path) -> None:
+    """JSON is YAML: what `local show` prints seeds an identical tenant."""
+    first = tmp_path / "first.db"
+    init_tenant(first, load_fixture(EXAMPLES / "tenant.yaml"))
+    shown = run_orgstate("local", "show", "--db", str(first), "--format", "json").stdout
+    (tmp_path / "shown.yaml").write_text(shown)
+    second = tmp_path / "second.db"
+    assert run_orgstate("local", "init", "--from", str(tmp_path / "shown.yaml"), "--db", str(second)).returncode == 0
+    assert run_orgstate("local", "show", "--db", str(second), "--format", "json").stdout == shown
+
+
+def test_the_example_tenant_holds_what_the_plan_needs(tmp_path: Path) -> None:
+    state = load_fixture(EXAMPLES / "tenant.yaml")
+    db = tmp_path / "tenant.db"
+    init_tenant(db, state)
+    with Tenant(db) as tenant:
+        live = read_state(tenant)
+        pro = next(plan for plan in live.org.plans if plan.id == "pro-2026")
+        assert pro.seats - tenant.seats_used("pro-2026") <= 2  # close to capacity
+        deleted = [m for m in live.members if m.status == "deleted"]
+        assert [(m.id, str(m.deleted_at)) for m in deleted] == [("julia", "2026-11-11")]
+        assert any(m.id.startswith("svc-") for m in live.members)
+        assert any(g.seat for g in live.user_groups)
+        frank = tenant.member("frank")
+        assert frank.job.manager is not None and frank.resources.docs == 23
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    db = tmp_path / "tenant.db"
+    assert run_orgstate("local", "init", "--from", "examples/tenant.yaml", "--db", str(db)).returncode == 0
+    again = run_orgstate("local", "init", "--from", "examples/tenant.yaml", "--db", str(db))
+    assert again.returncode == 1
+    assert "already exists; pass --force" in again.stderr
+    forced = run_orgstate("local", "init", "--from", "examples/tenant.yaml", "--db", str(db), "--force")
+    assert forced.returncode == 0
+
+
+BROKEN = """\
+version: 1
+tenant: {name: Broken, founder: boss}
+org:
+  plans: [{id: pro, edition: pro, seats: 1, starts: 2026-01-01, expires: 2027-01-01}]
+departments:
+  - {id: eng, name: Engineering, leader: ghost}
+members:
+  - {id: boss, name: Boss, department: eng, work_email: boss@b.example, seat: pro}
+  - {id: amy, name: Amy, department: qa, work_email: amy@b.example, seat: pro}
+  - {id: gone, name: Gone, department: eng, work_email: gone@b.example, status: deleted}
+"""
+
+
+def test_a_bad_fixture_reports_every_problem_located_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    db = tmp_path / "tenant.db"
+    with pytest.raises(ConfigError) as caught:
+        init_tenant(db, load_fixture(path))
+    found = [(d.rule, d.line, d.path) for d in caught.value.diagnostics]
+    assert found == [
+        ("SEAT-CAPACITY", 4, "org.plans[0].seats"),
+        ("REF-UNKNOWN", 6, "departments[0].leader"),
+        ("REF-UNKNOWN", 9, "members[1].department"),
+        ("CFG-SCHEMA", 10, "members[2]"),
+    ]
+    assert not db.exists()
+    result = run_orgstate("local", "init", "--from", str(path), "--db", str(db))
+    assert result.returncode == 1
+    assert f"{path}:6:" in result.stderr and "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+def test_show_without_a_tenant_says_what_to_do(tmp_path: Path) -> None:
+    result = run_orgstate("local", "show", "--db", str(tmp_path / "none.db"))
+    assert result.returncode == 1
+    assert "run 'orgstate local init --from TENANT.yaml'" in result.stderr
+
+
+def test_show_as_text_summarises(tmp_path: Path) -> None:
+    db = tmp_path / "tenant.db"
+    init_tenant(db, load_fixture(EXAMPLES / "tenant.yaml"))
+    text = run_orgstate("local", "show", "--db", str(db)).stdout
+    assert text.splitlines()[0] == "Acme Robotics (founder founder, today 2026-11-21)"
+    assert "plan pro-2026: pro, 38/40 seats, 2026-01-01 to 2027-01-01" in text
+    assert "admin sam: billing, member_and_department" in text
