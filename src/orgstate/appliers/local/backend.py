@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from orgstate.appliers.base import Outcome
 from orgstate.errors import ErrorKind, TenantError
@@ -21,6 +21,7 @@ from orgstate.tenant import AUTO, Tenant
 from orgstate.tenant.clock import Clock
 from orgstate.tenant.snapshot import read_state
 
+T = TypeVar("T")
 Handler = Callable[["LocalBackend", Change], Outcome]
 HANDLERS: dict[tuple[str, str], Handler] = {}
 
@@ -74,31 +75,37 @@ class LocalBackend:
     def close(self) -> None:
         self.tenant.close()
 
-    # -- lookups ------------------------------------------------------------------
+    # -- lookups: the target as it stands, or None when it does not exist ------------
 
     def _member_fields(self, member_id: str) -> dict[str, Any] | None:
-        try:
-            return self.tenant.member(member_id).model_dump(mode="json", exclude={"status", "deleted_at", "resources"})
-        except TenantError as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return None
-            raise
+        found = existing(lambda: self.tenant.member(member_id))
+        return None if found is None else found.model_dump(mode="json", exclude={"status", "deleted_at", "resources"})
 
     def _department_fields(self, department_id: str) -> dict[str, Any] | None:
-        try:
-            return self.tenant.department(department_id).model_dump(mode="json")
-        except TenantError as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return None
-            raise
+        found = existing(lambda: self.tenant.department(department_id))
+        return None if found is None else found.model_dump(mode="json")
 
     def _group_fields(self, group_id: str) -> dict[str, Any] | None:
-        try:
-            return self.tenant.group(group_id).model_dump(mode="json", exclude={"members"})
-        except TenantError as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return None
-            raise
+        found = existing(lambda: self.tenant.group(group_id))
+        return None if found is None else found.model_dump(mode="json", exclude={"members"})
+
+
+def existing(read: Callable[[], T]) -> T | None:
+    try:
+        return read()
+    except TenantError as exc:
+        if exc.kind is ErrorKind.NOT_FOUND:
+            return None
+        raise
+
+
+def patched(patch: Callable[[dict[str, Any]], None], current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
+    """Send only what differs; nothing at all when the target already holds."""
+    changes = differing(current, wanted)
+    if not changes:
+        return Outcome.UNCHANGED
+    patch(changes)
+    return Outcome.UPDATED
 
 
 # -- departments --------------------------------------------------------------------
@@ -111,7 +118,7 @@ def _create_department(backend: LocalBackend, change: Change) -> Outcome:
     if current is None:
         backend.tenant.create_department(Department.model_validate(wanted), client_token=client_token(change))
         return Outcome.CREATED
-    return _patch_department(backend, change.key, current, wanted)
+    return patched(lambda changes: backend.tenant.patch_department(change.key, changes), current, wanted)
 
 
 @handles("department", "update")
@@ -119,17 +126,7 @@ def _update_department(backend: LocalBackend, change: Change) -> Outcome:
     current = backend._department_fields(change.key)
     if current is None:
         raise TenantError(ErrorKind.NOT_FOUND, f"no department '{change.key}' to update")
-    return _patch_department(backend, change.key, current, change.after or {})
-
-
-def _patch_department(
-    backend: LocalBackend, department_id: str, current: dict[str, Any], wanted: dict[str, Any]
-) -> Outcome:
-    changes = differing(current, wanted)
-    if not changes:
-        return Outcome.UNCHANGED
-    backend.tenant.patch_department(department_id, changes)
-    return Outcome.UPDATED
+    return patched(lambda changes: backend.tenant.patch_department(change.key, changes), current, change.after or {})
 
 
 @handles("department", "delete")
@@ -153,7 +150,7 @@ def _create_member(backend: LocalBackend, change: Change) -> Outcome:
         return Outcome.CREATED
     # Status is not a field to patch: suspend and resume are changes of their own.
     wanted = Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})
-    outcome = _patch_member(backend, change.key, current, wanted)
+    outcome = patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, wanted)
     if current.get("seat") != seat:
         _set_seat(backend, change.key, seat)
         outcome = Outcome.UPDATED
@@ -165,15 +162,7 @@ def _update_member(backend: LocalBackend, change: Change) -> Outcome:
     current = backend._member_fields(change.key)
     if current is None:
         raise TenantError(ErrorKind.NOT_FOUND, f"no member '{change.key}' to update")
-    return _patch_member(backend, change.key, current, change.after or {})
-
-
-def _patch_member(backend: LocalBackend, member_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
-    changes = differing(current, wanted)
-    if not changes:
-        return Outcome.UNCHANGED
-    backend.tenant.patch_member(member_id, changes)
-    return Outcome.UPDATED
+    return patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, change.after or {})
 
 
 def _set_seat(backend: LocalBackend, member_id: str, plan: str | None) -> None:
