@@ -162,9 +162,12 @@ class Member(StrictModel):
         """The login in effect: the declared one, else what the console defaults to."""
         if self.login is not None:
             return self.login
-        if self.business_email is None and self.work_email is not None:
+        # "If the "Business email" field is empty and the "Work email" field is not, the login
+        # email will default to the work email. If neither email is provided, the member can log
+        # in through their mobile phone number."
+        if self.work_email is not None:
             return "work_email"
-        return "phone"
+        return "business_email" if self.business_email is not None else "phone"
 
 
 class UserGroup(StrictModel):

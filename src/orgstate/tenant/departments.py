@@ -37,9 +37,9 @@ class DepartmentOps(TenantCore):
     def create_department(self, department: Department, client_token: str | None = None) -> str:
         request = department.model_dump(mode="json")
         with self.write("department.create", f"department.{department.id}", **request):
+            self.require("members")
             if self.replayed(client_token, "department.create", request):
                 return department.id
-            self.require("members")
             if department.id in RESERVED_IDS or department.id.startswith("od-"):
                 raise TenantError(ErrorKind.INVALID, f"'{department.id}' is reserved for Lark's own department ids")
             if self.one("SELECT 1 FROM departments WHERE id = ?", (department.id,)):
@@ -115,7 +115,7 @@ class DepartmentOps(TenantCore):
             self.department(parent)
             if parent == department.id or department.id in self._ancestors(parent):
                 raise TenantError(ErrorKind.RULE, f"department '{department.id}' would be its own ancestor")
-            if self.department_depth(parent) + 1 > MAX_DEPTH:
+            if self.department_depth(parent) + self._subtree_height(department.id) > MAX_DEPTH:
                 raise TenantError(ErrorKind.RULE, f"departments nest at most {MAX_DEPTH} levels deep")
         siblings = self.query(
             "SELECT id, name, sort_order FROM departments WHERE coalesce(parent, '') = coalesce(?, '') AND id != ?",
@@ -131,6 +131,17 @@ class DepartmentOps(TenantCore):
             )
         if department.leader is not None:
             self.uid_of(department.leader)
+
+    def _subtree_height(self, department_id: str) -> int:
+        """Levels in the department's subtree, itself included (1 for a department without children)."""
+        return int(
+            self.scalar(
+                "WITH RECURSIVE below (id, level) AS (SELECT ?, 1 UNION ALL "
+                "SELECT d.id, below.level + 1 FROM departments d JOIN below ON d.parent = below.id "
+                f"WHERE below.level <= {MAX_DEPTH}) SELECT max(level) FROM below",
+                (department_id,),
+            )
+        )
 
     def _ancestors(self, department_id: str) -> set[str]:
         found: set[str] = set()

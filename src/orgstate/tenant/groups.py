@@ -38,9 +38,9 @@ class GroupOps(MemberOps):
     def create_group(self, group_id: str, name: str, description: str = "", client_token: str | None = None) -> str:
         request = {"id": group_id, "name": name, "description": description}
         with self.write("user_group.create", f"user_group.{group_id}", **request):
+            self.require("members")
             if self.replayed(client_token, "user_group.create", request):
                 return group_id
-            self.require("members")
             try:
                 UserGroup(id=group_id, name=name, description=description)
             except ValidationError as exc:

@@ -66,9 +66,9 @@ class MemberOps(SeatOps, DepartmentOps):
             seat = member.seat
         request = {**member.model_dump(mode="json", exclude={"seat"}), "seat": seat if seat is not AUTO else "auto"}
         with self.write("member.create", f"member.{member.id}", **request):
+            self.require("members")
             if self.replayed(client_token, "member.create", request):
                 return member.id
-            self.require("members")
             self.require_member_edits()
             if not self.plans_in_use() and self.member_count() >= STARTER_MEMBER_LIMIT:
                 raise TenantError(

@@ -193,6 +193,7 @@ class OffboardingOps(GroupOps):
                 (department, uid),
             )
             self._set_secondary_departments(uid, departments)
+            self._forget_departed_managers(uid)
             if seat is AUTO:
                 self.auto_seat(uid)
             elif isinstance(seat, str):
@@ -262,6 +263,19 @@ class OffboardingOps(GroupOps):
                 "UPDATE members SET job = ? WHERE uid = ?", (json.dumps(job, sort_keys=True), report["uid"])
             )
 
+    def _forget_departed_managers(self, uid: int) -> None:
+        """Managers who left while the member was away are not their managers any more."""
+        row = self.member_row(uid)
+        current = {r["id"] for r in self.query("SELECT id FROM members WHERE status != 'deleted'")}
+        job = json.loads(row["job"])
+        dotted = [m for m in job.pop("dotted_line_managers", []) if m in current]
+        if dotted:
+            job["dotted_line_managers"] = dotted
+        manager = row["manager"] if row["manager"] in current else None
+        self.db.execute(
+            "UPDATE members SET manager = ?, job = ? WHERE uid = ?", (manager, json.dumps(job, sort_keys=True), uid)
+        )
+
     def _check_restorable(self, row: sqlite3.Row, holder: int | None) -> None:
         if holder is not None:
             raise TenantError(
@@ -273,6 +287,7 @@ class OffboardingOps(GroupOps):
             ("phone", LarkCode.RESTORE_MOBILE_TAKEN),
             ("work_email", LarkCode.RESTORE_EMAIL_TAKEN),
             ("business_email", LarkCode.RESTORE_EMAIL_TAKEN),
+            ("employee_id", LarkCode.EMPLOYEE_ID_EXISTS),
         ):
             value = row[field]
             if value is not None and self.scalar(
