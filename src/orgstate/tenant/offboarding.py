@@ -7,77 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from dataclasses import dataclass
-from typing import Literal
 
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import Retention, Transfers
+from orgstate.rules.transfers import TRANSFER_KINDS, Disposition, Outcome, default_disposition
 from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.core import RESTORE_WINDOW_DAYS
 from orgstate.tenant.groups import GroupOps
 from orgstate.tenant.seats import AUTO, SeatRequest
 
-Outcome = Literal["transferred", "copied", "retained", "deleted", "dissolved", "process_admin"]
-# Transfers' field -> the resource kinds it moves.
-TRANSFER_KINDS: dict[str, tuple[str, ...]] = {
-    "docs": ("docs",),
-    "minutes": ("minutes",),
-    "calendar": ("calendar_future",),
-    "apps": ("apps",),
-    "department_groups": ("department_groups",),
-    "chat_groups": ("chat_groups",),
-    "external_groups": ("external_groups",),
-    "surveys": ("surveys",),
-    "approvals": ("approvals",),
-    "forms": ("forms",),
-    "helpdesks": ("helpdesks",),
-    "mail": ("mail",),
-}
 EDITIONS_WITH_RESTORE = ("basic", "pro", "enterprise")
-
-
-@dataclass(frozen=True)
-class Disposition:
-    """Where one resource type of a leaving member goes."""
-
-    kind: str
-    count: int
-    outcome: Outcome
-    recipient: str | None = None
-    is_default: bool = False
-
-
-def default_disposition(
-    kind: str, count: int, manager: str | None, first_member: str | None, department_peer: str | None, admin: str
-) -> Disposition:
-    """The page's table "Who will receive a member's resources by default?"."""
-
-    def to(recipient: str | None, otherwise: Outcome) -> Disposition:
-        if recipient is None:
-            return Disposition(kind, count, otherwise, None, True)
-        return Disposition(kind, count, "transferred", recipient, True)
-
-    if kind in ("docs", "minutes", "apps", "surveys"):
-        return to(manager, "retained")  # apps: "retained under the member's name" (cannot be deleted)
-    if kind in ("calendar_future", "forms"):
-        return to(manager, "deleted")
-    if kind == "calendar_past":
-        return Disposition(kind, count, "deleted", None, True)  # "Events which have already occurred will be deleted."
-    if kind == "mail":
-        if manager is None:
-            return Disposition(kind, count, "retained", None, True)
-        return Disposition(kind, count, "copied", manager, True)  # "A copy will be sent to the direct manager."
-    if kind == "approvals":
-        return to(manager, "process_admin")
-    if kind == "helpdesks":
-        return Disposition(kind, count, "transferred", admin, True)  # "transfer to the organization administrator"
-    if kind == "department_groups":
-        return to(department_peer, "dissolved")
-    if kind == "chat_groups":
-        return to(first_member, "retained")
-    if kind == "external_groups":
-        return to(first_member, "dissolved")
-    raise ValueError(f"unknown resource kind {kind}")
 
 
 class OffboardingOps(GroupOps):
