@@ -6,6 +6,7 @@ becomes one clear line and exit 1; anything else is a bug and says so.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import traceback
@@ -15,11 +16,19 @@ from pathlib import Path
 import click
 
 from orgstate import __version__
-from orgstate.config.loader import load_config
+from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
+from orgstate.config.loader import LoadedConfig, load_config
 from orgstate.config.schema import org_schema_text
-from orgstate.diagnostics import has_errors
+from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.errors import ConfigError, OrgstateError
+from orgstate.planner.build import build_plan
+from orgstate.planner.context import PlanOptions
+from orgstate.planner.fingerprints import bytes_digest
+from orgstate.planner.plan import Plan
 from orgstate.render.diagnostics import render_json, render_text
+from orgstate.render.plan_json import read_plan, render_plan_json
+from orgstate.render.plan_markdown import render_plan_markdown
+from orgstate.render.plan_text import render_plan_text
 from orgstate.render.tenant import render_tenant_json, render_tenant_text
 from orgstate.rules import check_static
 from orgstate.tenant import Tenant
@@ -65,15 +74,96 @@ def cli() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(paths: tuple[Path, ...], output_format: str) -> None:
     """Check the configuration without a backend: exit 0 when clean, 1 on any error."""
+    _, diagnostics = _static_diagnostics(paths)
+    _echo_diagnostics(diagnostics, output_format)
+    sys.exit(1 if has_errors(diagnostics) else 0)
+
+
+def _static_diagnostics(paths: tuple[Path, ...]) -> tuple[LoadedConfig, list[Diagnostic]]:
     loaded = load_config(default_config_paths(paths))
-    diagnostics = loaded.diagnostics
-    if loaded.config is not None:
-        diagnostics = check_static(loaded.config, loaded.sources)
+    if loaded.config is None:
+        return loaded, loaded.diagnostics
+    return loaded, check_static(loaded.config, loaded.sources)
+
+
+def _echo_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> None:
     if output_format == "json":
         click.echo(render_json(diagnostics))
     else:
         click.echo(render_text(diagnostics, colour=use_colour()), color=use_colour())
-    sys.exit(1 if has_errors(diagnostics) else 0)
+
+
+def _render_plan(plan: Plan, output_format: str) -> str:
+    if output_format == "json":
+        return render_plan_json(plan)
+    if output_format == "markdown":
+        return render_plan_markdown(plan)
+    return render_plan_text(plan, colour=use_colour())
+
+
+backend_option = click.option(
+    "--backend",
+    "backend_url",
+    default=DEFAULT_BACKEND,
+    show_default=True,
+    envvar="ORGSTATE_BACKEND",
+    help="local:PATH (the embedded tenant), lark:URL or scim:URL.",
+)
+plan_format_option = click.option(
+    "--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+
+
+@cli.command("plan")
+@config_option
+@backend_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply.")
+@plan_format_option
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
+@click.option("--allow-removals", type=click.IntRange(min=0), help="Allow up to N destructive changes.")
+def plan_command(
+    paths: tuple[Path, ...],
+    backend_url: str,
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    allow_removals: int | None,
+) -> None:
+    """Diff the configuration against the live tenant and show the changes."""
+    loaded, static = _static_diagnostics(paths)
+    if loaded.config is None or has_errors(static):
+        _echo_diagnostics(static, "json" if output_format == "json" else "text")
+        sys.exit(1)
+    backend = open_backend(backend_url)
+    try:
+        snapshot = backend.read_snapshot()
+    finally:
+        backend.close()
+    digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
+    options = PlanOptions(backend=backend_url, allow_removals=allow_removals)
+    plan = build_plan(loaded.config, snapshot, options, sources=loaded.sources, config_digest=digest)
+    plan = dataclasses.replace(plan, diagnostics=(*static, *plan.diagnostics))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render_plan_json(plan) + "\n")
+    click.echo(_render_plan(plan, output_format), color=use_colour())
+    if out is not None and output_format != "json":
+        click.echo(f"Saved the plan to {out}.", err=True)
+    sys.exit(_plan_exit_code(plan, detailed_exitcode))
+
+
+def _plan_exit_code(plan: Plan, detailed: bool) -> int:
+    if not plan.applyable:
+        return 1
+    return 2 if detailed and plan.has_changes else 0
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
+@plan_format_option
+def show(plan_file: Path, output_format: str) -> None:
+    """Render a saved plan."""
+    click.echo(_render_plan(read_plan(plan_file), output_format), color=use_colour())
 
 
 @cli.command()

@@ -70,6 +70,10 @@ def warning(rule: str, message: str, at: DocPath | None = None, address: str | N
     return Diagnostic(rule=rule, severity="warning", message=message, at=at, address=address, **extra)
 
 
+def info(rule: str, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any) -> Diagnostic:
+    return Diagnostic(rule=rule, severity="info", message=message, at=at, address=address, **extra)
+
+
 def format_path(path: DocPath) -> str:
     """('members', 3, 'job', 'manager') -> 'members[3].job.manager'."""
     text = ""

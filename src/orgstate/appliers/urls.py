@@ -1,0 +1,20 @@
+"""`--backend` URLs (SPEC section 1) -> a Backend."""
+
+from __future__ import annotations
+
+from orgstate.appliers.base import Backend
+from orgstate.errors import UsageError
+
+DEFAULT_BACKEND = "local:.orgstate/tenant.db"
+SCHEMES = ("local", "lark", "scim")
+
+
+def open_backend(url: str) -> Backend:
+    scheme, separator, rest = url.partition(":")
+    if not separator or scheme not in SCHEMES or not rest:
+        raise UsageError(f"backend '{url}': expected local:PATH, lark:https://HOST or scim:https://HOST/scim/v2")
+    if scheme == "local":
+        from orgstate.appliers.local import LocalBackend
+
+        return LocalBackend(rest)
+    raise UsageError(f"backend '{url}': the {scheme} backend is not available in this version")

@@ -1,0 +1,83 @@
+"""build_plan: the configuration and a live snapshot in, a reviewable plan out.
+
+Pure and deterministic: the same configuration, snapshot and options give the same
+plan (but for `created_at`). The steps each own one concern and add drafts; ordering
+numbers them last."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Collection, Sequence
+
+from orgstate.config.sources import Sources
+from orgstate.diagnostics import Diagnostic, DocPath
+from orgstate.gcpause import gc_paused
+from orgstate.model.config import OrgConfig
+from orgstate.model.live import TenantState
+from orgstate.planner.context import PlanContext, PlanOptions
+from orgstate.planner.departments import plan_departments
+from orgstate.planner.drafts import Drafts, order_drafts
+from orgstate.planner.fingerprints import digest, fingerprints, state_digest
+from orgstate.planner.groups import plan_groups
+from orgstate.planner.members import plan_members
+from orgstate.planner.offboarding import plan_offboarding
+from orgstate.planner.plan import Plan
+from orgstate.planner.safety import check_edit_lock, check_removals
+from orgstate.planner.seating import plan_seat_changes, resolve_live, seat_uses
+from orgstate.rules.context import RuleContext
+from orgstate.rules.seats import rule_coverage
+
+SECTIONS = {"member": "members", "department": "departments", "user_group": "user_groups"}
+
+
+@gc_paused
+def build_plan(
+    config: OrgConfig,
+    snapshot: TenantState,
+    options: PlanOptions | None = None,
+    sources: Sources | None = None,
+    config_digest: str | None = None,
+) -> Plan:
+    ctx = PlanContext(config, snapshot, options or PlanOptions())
+    coverage: Sequence[Collection[str]] = rule_coverage(RuleContext(config, sources))[0]
+    drafts = Drafts()
+    seating, diagnostics = resolve_live(ctx, coverage)
+    diagnostics.extend(plan_departments(ctx, drafts))
+    diagnostics.extend(plan_members(ctx, drafts, seating.final))
+    diagnostics.extend(plan_offboarding(ctx, drafts))
+    plan_groups(ctx, drafts)
+    diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
+    diagnostics.extend(check_edit_lock(ctx, drafts))
+    diagnostics.extend(check_removals(ctx, drafts))
+    changes = order_drafts(drafts)
+    located = [_declared_at(ctx, d) for d in diagnostics]
+    placed = sources.place(located) if sources is not None else located
+    return Plan(
+        backend=ctx.options.backend,
+        config_digest=config_digest or digest(config.model_dump(mode="json")),
+        state_digest=state_digest(snapshot),
+        created_at=ctx.options.created_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        changes=changes,
+        seats=tuple(seat_uses(ctx, seating)),
+        diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
+        fingerprints=fingerprints(ctx, changes),
+    )
+
+
+def _declared_at(ctx: PlanContext, diagnostic: Diagnostic) -> Diagnostic:
+    """Point a live diagnostic at the declaration of its object, when there is one."""
+    if diagnostic.at is not None or diagnostic.address is None:
+        return diagnostic
+    kind, _, object_id = diagnostic.address.partition(".")
+    path: DocPath | None = None
+    if kind in SECTIONS:
+        index = ctx.declared_index(SECTIONS[kind]).get(object_id)
+        path = None if index is None else (SECTIONS[kind], index)
+        if path is None and kind == "member":
+            entry = ctx.declared_index("offboarding").get(object_id)
+            path = None if entry is None else ("offboarding", entry)
+    elif kind == "plan":
+        index = ctx.declared_index("plans").get(object_id)
+        path = None if index is None else ("org", "plans", index)
+    return diagnostic if path is None else dataclasses.replace(diagnostic, at=path)

@@ -1,0 +1,198 @@
+"""What every part of the planner reads: the desired configuration, the live snapshot,
+the options, and indexes over both, built once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Plan, UserGroup
+from orgstate.model.live import LiveMember, TenantState
+from orgstate.rules.offboarding import is_protected
+
+RESTORE_WINDOW_DAYS = 30
+EDITIONS_WITH_RESTORE = ("basic", "pro", "enterprise")
+EDITION_RANK = {"starter": 0, "basic": 1, "pro": 2, "enterprise": 3}
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    backend: str = "local:.orgstate/tenant.db"
+    # Destructive changes allowed beyond the policy's limits (--allow-removals N).
+    allow_removals: int | None = None
+    # The admin the backend acts as (default: the founder); seat changes need rights.
+    actor: str | None = None
+    created_at: str | None = None
+
+
+@dataclass
+class PlanContext:
+    config: OrgConfig
+    snapshot: TenantState
+    options: PlanOptions = field(default_factory=PlanOptions)
+    _depths: dict[str, int] = field(default_factory=dict, repr=False)
+    _indexes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def today(self) -> dt.date:
+        return self.snapshot.tenant.today or dt.datetime.now(dt.UTC).date()
+
+    # -- desired ----------------------------------------------------------------------
+
+    @cached_property
+    def desired_members(self) -> dict[str, Member]:
+        return {m.id: m for m in self.config.members}
+
+    @cached_property
+    def desired_departments(self) -> dict[str, Department]:
+        return {d.id: d for d in self.config.departments}
+
+    @cached_property
+    def desired_groups(self) -> dict[str, UserGroup]:
+        return {g.id: g for g in self.config.user_groups}
+
+    @cached_property
+    def _department_parents(self) -> dict[str, str | None]:
+        return {
+            **{d.id: d.parent for d in self.snapshot.departments},
+            **{d.id: d.parent for d in self.config.departments},
+        }
+
+    def department_depth(self, department_id: str) -> int:
+        """Levels from the root to a department after the plan (a top-level one is 1)."""
+        depths = self._depths
+        chain: list[str] = []
+        current: str | None = department_id
+        while current is not None and current not in depths and current not in chain:
+            chain.append(current)
+            current = self._department_parents.get(current)
+        base = depths.get(current, 0) if current is not None else 0
+        for offset, item in enumerate(reversed(chain), start=1):
+            depths[item] = base + offset
+        return int(depths[department_id])
+
+    def declared_index(self, section: str) -> dict[str, int]:
+        """Id -> position in a configuration section (`plans` for org.plans)."""
+        if section not in self._indexes:
+            items = self.config.org.plans if section == "plans" else getattr(self.config, section)
+            self._indexes[section] = {item.id: i for i, item in enumerate(items)}
+        return self._indexes[section]
+
+    # -- live -------------------------------------------------------------------------
+
+    @cached_property
+    def live_members(self) -> dict[str, LiveMember]:
+        return {m.id: m for m in self.snapshot.members if m.status != "deleted"}
+
+    @cached_property
+    def deleted_members(self) -> dict[str, LiveMember]:
+        """The latest deletion of each User ID no live member holds."""
+        found: dict[str, LiveMember] = {}
+        for member in self.snapshot.members:
+            if member.status == "deleted" and member.id not in self.live_members:
+                latest = found.get(member.id)
+                if latest is None or (member.deleted_at or dt.date.min) >= (latest.deleted_at or dt.date.min):
+                    found[member.id] = member
+        return found
+
+    @cached_property
+    def live_departments(self) -> dict[str, Department]:
+        return {d.id: d for d in self.snapshot.departments}
+
+    @cached_property
+    def live_groups(self) -> dict[str, UserGroup]:
+        return {g.id: g for g in self.snapshot.user_groups}
+
+    @cached_property
+    def live_plans(self) -> dict[str, Plan]:
+        return {p.id: p for p in self.snapshot.org.plans}
+
+    def is_in_use(self, plan: Plan) -> bool:
+        return plan.is_paid and plan.starts <= self.today < plan.expires
+
+    @cached_property
+    def plans_in_use(self) -> list[Plan]:
+        return [plan for plan in self.snapshot.org.plans if self.is_in_use(plan)]
+
+    @cached_property
+    def edition(self) -> str:
+        return max((p.edition for p in self.plans_in_use), key=EDITION_RANK.__getitem__, default="starter")
+
+    @cached_property
+    def is_downgraded(self) -> bool:
+        paid = [plan for plan in self.snapshot.org.plans if plan.is_paid]
+        return bool(paid) and all(plan.expires <= self.today for plan in paid)
+
+    @cached_property
+    def admins(self) -> set[str]:
+        return {self.snapshot.tenant.founder, *self.snapshot.tenant.admins}
+
+    @cached_property
+    def primary_admin(self) -> str:
+        primaries = sorted(m for m, roles in self.snapshot.tenant.admins.items() if "primary" in roles)
+        return primaries[0] if primaries else self.snapshot.tenant.founder
+
+    # -- policy -----------------------------------------------------------------------
+
+    def is_ignored(self, kind: str, object_id: str) -> bool:
+        patterns = getattr(self.config.policy.ignore, kind)
+        return any(fnmatch.fnmatchcase(object_id, pattern) for pattern in patterns)
+
+    def is_authoritative(self, kind: str) -> bool:
+        return getattr(self.config.policy, kind) == "authoritative"
+
+    def is_protected(self, member_id: str) -> bool:
+        return is_protected(member_id, self.config.policy.protected)
+
+    def can_restore(self, member: LiveMember) -> bool:
+        """Basic, Pro and Enterprise tenants restore members deleted within 30 days."""
+        deleted_on = member.deleted_at or dt.date.min
+        return self.edition in EDITIONS_WITH_RESTORE and (self.today - deleted_on).days <= RESTORE_WINDOW_DAYS
+
+    # -- who comes, who goes -------------------------------------------------------------
+
+    @cached_property
+    def offboarding_entries(self) -> dict[str, Offboarding]:
+        return {entry.id: entry for entry in self.config.offboarding}
+
+    @cached_property
+    def undeclared_live(self) -> list[LiveMember]:
+        """Live members the configuration neither declares nor ignores, in snapshot order."""
+        return [
+            m
+            for m in self.live_members.values()
+            if m.id not in self.desired_members and not self.is_ignored("members", m.id)
+        ]
+
+    @cached_property
+    def offboard_candidates(self) -> list[LiveMember]:
+        """Undeclared live members a plan would offboard (authoritative members policy,
+        or an explicit offboarding entry)."""
+        return [m for m in self.undeclared_live if self.is_authoritative("members") or m.id in self.offboarding_entries]
+
+    @cached_property
+    def leaving(self) -> dict[str, LiveMember]:
+        """Those who will be offboarded: candidates less the protected, founder and admins."""
+        return {m.id: m for m in self.offboard_candidates if not self.is_protected(m.id) and m.id not in self.admins}
+
+    @cached_property
+    def arriving(self) -> dict[str, Literal["create", "restore"]]:
+        """Declared members with no live account: restored when the window allows, else created."""
+        found: dict[str, Literal["create", "restore"]] = {}
+        for member in self.config.members:
+            if member.id in self.live_members or self.is_ignored("members", member.id):
+                continue
+            deleted = self.deleted_members.get(member.id)
+            found[member.id] = "restore" if deleted is not None and self.can_restore(deleted) else "create"
+        return found
+
+    @cached_property
+    def new_departments(self) -> set[str]:
+        return set(self.desired_departments) - set(self.live_departments)
+
+    @cached_property
+    def new_groups(self) -> set[str]:
+        return set(self.desired_groups) - set(self.live_groups)

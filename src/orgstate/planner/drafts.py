@@ -1,0 +1,87 @@
+"""Changes before they are ordered: each names the phase it belongs to and what must
+come before it; `order_drafts` sorts them, numbers them and resolves dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from orgstate.planner.changes import Change
+
+
+class Phase(IntEnum):
+    """SPEC section 5: departments (parents first), seat releases, members (managers
+    before reports, restores before updates), department leaders, groups and their
+    members, seat assignments, offboarding (suspend, transfer, delete), then group and
+    department deletions (children first)."""
+
+    DEPARTMENTS = 1
+    SEAT_RELEASES = 2
+    MEMBERS = 3
+    LEADERS = 4
+    GROUPS = 5
+    SEAT_ASSIGNMENTS = 6
+    OFFBOARDING = 7
+    REMOVALS = 8
+
+
+def key(change_type: str, action: str, address: str) -> str:
+    return f"{change_type}.{action} {address}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    phase: Phase
+    type: str
+    action: str
+    address: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    fields: tuple[str, ...] = ()
+    reason: str = ""
+    irreversible: bool = False
+    # Order within the phase, before the address (depth in a tree, step of an offboarding).
+    rank: tuple[Any, ...] = ()
+    # Keys of drafts that must come first, when the plan has them.
+    needs: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return key(self.type, self.action, self.address)
+
+
+@dataclass
+class Drafts:
+    items: dict[str, Draft] = field(default_factory=dict)
+
+    def add(self, draft: Draft) -> None:
+        assert draft.key not in self.items, f"planned twice: {draft.key}"
+        self.items[draft.key] = draft
+
+    def __contains__(self, draft_key: str) -> bool:
+        return draft_key in self.items
+
+
+def order_drafts(drafts: Drafts) -> tuple[Change, ...]:
+    ordered = sorted(drafts.items.values(), key=lambda d: (d.phase, d.rank, d.address, d.action))
+    ids = {draft.key: f"c{number:04d}" for number, draft in enumerate(ordered, start=1)}
+    changes = []
+    for draft in ordered:
+        depends_on = sorted({ids[need] for need in draft.needs if need in ids})
+        assert all(dep < ids[draft.key] for dep in depends_on), f"{draft.key} would run before what it needs"
+        changes.append(
+            Change(
+                id=ids[draft.key],
+                type=draft.type,  # type: ignore[arg-type]
+                action=draft.action,  # type: ignore[arg-type]
+                address=draft.address,
+                before=draft.before,
+                after=draft.after,
+                fields=draft.fields,
+                reason=draft.reason,
+                depends_on=tuple(depends_on),
+                irreversible=draft.irreversible,
+            )
+        )
+    return tuple(changes)

@@ -1,0 +1,53 @@
+"""Field-level differences between a live object and its declaration.
+
+Only objects known to differ get here. A direct comparison of the known fields gives
+exactly the partial patch a backend sends (`job` and `custom` key by key, a removed
+custom value as None), which a generic diff would have to be translated into."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NESTED = ("job", "custom")
+
+MEMBER_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "department",
+        "departments",
+        "work_email",
+        "business_email",
+        "phone",
+        "login",
+        "employee_id",
+        "workforce_type",
+        "gender",
+        "hide_phone",
+        "job",
+        "custom",
+    }
+)
+
+
+def changed_fields(
+    current: dict[str, Any], wanted: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]:
+    """(before, after, field paths) for the part of `wanted` that `current` lacks."""
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    paths: list[str] = []
+    for name, new in wanted.items():
+        old = current.get(name)
+        if old == new:
+            continue
+        if name in NESTED and isinstance(old, dict) and isinstance(new, dict):
+            inner = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            before[name] = {k: old.get(k) for k in inner}
+            after[name] = {k: new.get(k) for k in inner}
+            paths.extend(f"{name}.{k}" for k in inner)
+        else:
+            before[name] = old
+            after[name] = new
+            paths.append(name)
+    return before, after, tuple(paths)

@@ -1,0 +1,64 @@
+"""Digests that bind a saved plan to what it was computed from: the configuration,
+the whole snapshot, and each live object a change touches (stale-plan protection)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from orgstate.model.live import TenantState
+from orgstate.planner.changes import Change
+from orgstate.planner.context import PlanContext
+
+ABSENT = "absent"
+
+
+def digest(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def bytes_digest(*parts: bytes) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(hashlib.sha256(part).digest())
+    return "sha256:" + hasher.hexdigest()
+
+
+def state_digest(snapshot: TenantState) -> str:
+    return digest(snapshot.model_dump(mode="json"))
+
+
+def live_object(ctx: PlanContext, address: str) -> Any:
+    """The live object at an address, as the plan saw it (None when there is none)."""
+    kind, _, rest = address.partition(".")
+    if kind in ("member", "resources"):
+        member = ctx.live_members.get(rest) or ctx.deleted_members.get(rest)
+        if member is None:
+            return None
+        return member.resources.model_dump() if kind == "resources" else member.model_dump(mode="json")
+    if kind == "department":
+        department = ctx.live_departments.get(rest)
+        return None if department is None else department.model_dump(mode="json")
+    if kind == "user_group":
+        group = ctx.live_groups.get(rest)
+        return None if group is None else group.model_dump(mode="json")
+    if kind == "group_member":
+        group_id, _, member_id = rest.partition(".")
+        group = ctx.live_groups.get(group_id)
+        return group is not None and member_id in group.members
+    if kind == "seat":
+        _, _, member_id = rest.partition(".")
+        member = ctx.live_members.get(member_id)
+        return None if member is None else member.seat
+    raise ValueError(f"no live object kind for {address}")
+
+
+def fingerprints(ctx: PlanContext, changes: tuple[Change, ...]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for change in changes:
+        if change.address not in found:
+            value = live_object(ctx, change.address)
+            found[change.address] = ABSENT if value is None else digest(value)
+    return found

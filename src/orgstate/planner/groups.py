@@ -1,0 +1,122 @@
+"""User groups and their members: set algebra on groups and on (group, member) pairs."""
+
+from __future__ import annotations
+
+from orgstate.planner.context import PlanContext
+from orgstate.planner.departments import member_arrival
+from orgstate.planner.drafts import Draft, Drafts, Phase, key
+
+GROUP_FIELDS = {"id", "name", "description", "seat"}
+
+
+def _membership_address(group_id: str, member_id: str) -> str:
+    return f"group_member.{group_id}.{member_id}"
+
+
+def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
+    deleting = ctx.config.policy.removal.action == "delete"
+    removes_members = ctx.is_authoritative("user_groups")
+    for group in ctx.config.user_groups:
+        if ctx.is_ignored("user_groups", group.id):
+            continue
+        address = f"user_group.{group.id}"
+        wanted = group.model_dump(mode="json", include=GROUP_FIELDS)
+        live = ctx.live_groups.get(group.id)
+        group_needs: tuple[str, ...] = ()
+        if live is None:
+            drafts.add(
+                Draft(
+                    Phase.GROUPS, "user_group", "create", address, after=wanted, reason="declared, not live", rank=(0,)
+                )
+            )
+            group_needs = (key("user_group", "create", address),)
+            current_members: set[str] = set()
+        else:
+            current = live.model_dump(mode="json", include=GROUP_FIELDS)
+            differing = sorted(name for name in wanted if wanted[name] != current.get(name))
+            if differing:
+                drafts.add(
+                    Draft(
+                        Phase.GROUPS,
+                        "user_group",
+                        "update",
+                        address,
+                        before={n: current.get(n) for n in differing},
+                        after={n: wanted[n] for n in differing},
+                        fields=tuple(differing),
+                        reason="changed",
+                        rank=(0,),
+                    )
+                )
+            current_members = set(live.members)
+        for member_id in group.members:
+            if member_id in current_members:
+                continue
+            arrival = member_arrival(ctx, member_id)
+            drafts.add(
+                Draft(
+                    Phase.GROUPS,
+                    "group_member",
+                    "add",
+                    _membership_address(group.id, member_id),
+                    after={"group": group.id, "member": member_id},
+                    reason="declared member",
+                    rank=(1,),
+                    needs=tuple(filter(None, (*group_needs, arrival))),
+                )
+            )
+        if removes_members:
+            for member_id in sorted(current_members - set(group.members)):
+                if member_id in ctx.leaving and deleting:
+                    continue  # deleting the member takes them out of every group
+                drafts.add(
+                    Draft(
+                        Phase.GROUPS,
+                        "group_member",
+                        "remove",
+                        _membership_address(group.id, member_id),
+                        before={"group": group.id, "member": member_id},
+                        reason="not declared",
+                        rank=(2,),
+                    )
+                )
+    _deletions(ctx, drafts, deleting)
+
+
+def _deletions(ctx: PlanContext, drafts: Drafts, deleting: bool) -> None:
+    if not ctx.is_authoritative("user_groups"):
+        return
+    for group in ctx.snapshot.user_groups:
+        if group.id in ctx.desired_groups or ctx.is_ignored("user_groups", group.id):
+            continue
+        needs = []
+        for member_id in group.members:
+            if member_id in ctx.leaving and deleting:
+                needs.append(key("member", "delete", f"member.{member_id}"))
+                continue
+            address = _membership_address(group.id, member_id)
+            drafts.add(
+                Draft(
+                    Phase.REMOVALS,
+                    "group_member",
+                    "remove",
+                    address,
+                    before={"group": group.id, "member": member_id},
+                    reason="group not declared",
+                    rank=(0,),
+                )
+            )
+            needs.append(key("group_member", "remove", address))
+        drafts.add(
+            Draft(
+                Phase.REMOVALS,
+                "user_group",
+                "delete",
+                f"user_group.{group.id}",
+                before=group.model_dump(mode="json"),
+                reason="live, not declared",
+                irreversible=True,
+                rank=(0,),
+                needs=tuple(needs),
+            )
+        )

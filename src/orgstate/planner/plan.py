@@ -1,0 +1,47 @@
+"""The in-memory plan: ordered changes, seat use per plan and diagnostics, bound to
+the configuration and the live state it was computed from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from orgstate.diagnostics import Diagnostic, has_errors
+from orgstate.planner.changes import Change
+
+
+@dataclass(frozen=True)
+class SeatUse:
+    """One live plan's seats: bought, held now, held after the plan; and who is left out."""
+
+    plan: str
+    purchased: int
+    assigned_before: int
+    assigned_after: int
+    without_seat: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    backend: str
+    config_digest: str
+    state_digest: str
+    created_at: str
+    changes: tuple[Change, ...] = ()
+    seats: tuple[SeatUse, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # address -> digest of the live object as the plan saw it (stale-plan protection)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def applyable(self) -> bool:
+        return not has_errors(list(self.diagnostics))
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(f"{change.type}.{change.action}" for change in self.changes)
+        return dict(sorted(counts.items()))

@@ -1,0 +1,265 @@
+"""Seats against the live tenant (SPEC section 3): each declared member's seat after the
+plan, capacity per live plan after the plan's own releases and deletions, the automatic
+assignments the console would make, and the seat changes that get there."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from orgstate.diagnostics import Diagnostic, error, info, warning
+from orgstate.model.config import Plan
+from orgstate.planner.context import PlanContext
+from orgstate.planner.drafts import Draft, Drafts, Phase
+from orgstate.planner.plan import SeatUse
+from orgstate.planner.seats import resolve_seats
+
+LISTED = 10
+
+
+@dataclass
+class Seating:
+    final: dict[str, str | None] = field(default_factory=dict)  # declared member -> plan after the plan
+    reasons: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plan -> members without a seat
+
+
+def _names(ids: Sequence[str]) -> str:
+    more = len(ids) - LISTED
+    return ", ".join(ids[:LISTED]) + (f" and {more} more" if more > 0 else "")
+
+
+def live_coverage(ctx: PlanContext, coverage: Sequence[Collection[str]]) -> list[Collection[str]]:
+    """`from_plan` covers the members who hold the other plan's seats live."""
+    result: list[Collection[str]] = []
+    for rule, covered in zip(ctx.config.seat_assignments, coverage, strict=True):
+        if rule.from_plan is not None:
+            covered = {m.id for m in ctx.live_members.values() if m.seat == rule.from_plan}
+        result.append(covered)
+    return result
+
+
+def resolve_live(ctx: PlanContext, coverage: Sequence[Collection[str]]) -> tuple[Seating, list[Diagnostic]]:
+    resolution = resolve_seats(ctx.config, live_coverage(ctx, coverage))
+    seating = Seating()
+    diagnostics: list[Diagnostic] = []
+    pending_auto: list[str] = []
+    for member in ctx.config.members:
+        if ctx.is_ignored("members", member.id):
+            continue
+        resolved = resolution.seats[member.id]
+        plan, reason = resolved.plan, resolved.reason
+        if reason == "none" and not member.has_explicit_seat:
+            live = ctx.live_members.get(member.id)
+            held = live.seat if live is not None else None
+            if held is not None and not _expired(ctx, held):
+                plan, reason = held, "auto"  # what the console assigned by itself stays
+            elif member.id in ctx.arriving or member.id == ctx.snapshot.tenant.founder:
+                pending_auto.append(member.id)
+        seating.final[member.id] = plan
+        seating.reasons[member.id] = reason
+    others = Counter(
+        m.seat
+        for m in ctx.live_members.values()
+        if m.seat is not None and m.id not in ctx.desired_members and not _leaves_seat(ctx, m.id)
+    )
+    plans = {**{p.id: p for p in ctx.config.org.plans}, **ctx.live_plans}
+    for plan_id in plans:
+        diagnostics.extend(_fit(ctx, seating, plan_id, others[plan_id]))
+    diagnostics.extend(_auto(ctx, seating, pending_auto, others))
+    diagnostics.extend(_expired_seats(ctx, seating))
+    diagnostics.extend(_mismatches(ctx))
+    diagnostics.extend(_without_login(ctx, seating))
+    return seating, diagnostics
+
+
+def _expired(ctx: PlanContext, plan_id: str) -> bool:
+    plan = ctx.live_plans.get(plan_id)
+    return plan is not None and plan.expires <= ctx.today
+
+
+def _leaves_seat(ctx: PlanContext, member_id: str) -> bool:
+    return member_id in ctx.leaving and ctx.config.policy.removal.action == "delete"
+
+
+def _fit(ctx: PlanContext, seating: Seating, plan_id: str, others: int) -> Iterator[Diagnostic]:
+    """Capacity of one plan, against the live purchase: an explicit seat beyond it is an
+    error; derived seats beyond it are too, unless the policy says warn (then those left
+    out are listed, in file order, the members already holding one first)."""
+    live = ctx.live_plans.get(plan_id)
+    purchased = live.seats if live is not None else 0
+    holders = [m for m, p in seating.final.items() if p == plan_id]
+    fixed = [m for m in holders if seating.reasons[m] in ("explicit", "auto")]
+    derived = [m for m in holders if seating.reasons[m] in ("group", "rule")]
+    address = f"plan.{plan_id}"
+    counts = (
+        f"{len(holders) + others} would hold one ({len(fixed)} explicit or kept, {len(derived)} from groups "
+        f"and rules, {others} outside the configuration)"
+    )
+    if len(fixed) + others > purchased:
+        yield error(
+            "SEAT-CAPACITY",
+            f"plan '{plan_id}' has {purchased} seats live but {counts}; buy seats or assign fewer",
+            address=address,
+        )
+    elif len(holders) + others > purchased:
+        if ctx.config.policy.seats.on_shortage == "fail":
+            yield error(
+                "SEAT-CAPACITY",
+                f"Unable to add members due to insufficient seats: plan '{plan_id}' has "
+                f"{purchased} seats live but {counts}",
+                address=address,
+            )
+            return
+        holding = {m.id for m in ctx.live_members.values() if m.seat == plan_id}
+        room = purchased - len(fixed) - others
+        keep = sorted(derived, key=lambda m: m not in holding)[:room]
+        left_out = [m for m in derived if m not in keep]
+        for member_id in left_out:
+            seating.final[member_id] = None
+            seating.reasons[member_id] = "none"
+        yield warning(
+            "SEAT-CAPACITY",
+            f"plan '{plan_id}' has {purchased} seats live but {counts}; left without a seat: {_names(left_out)}",
+            address=address,
+        )
+        seating.left_out[plan_id] = tuple(left_out)
+
+
+def _auto(ctx: PlanContext, seating: Seating, pending: list[str], others: Counter[str]) -> Iterator[Diagnostic]:
+    """ "A new member left without a seat goes to the plan that is in use, has seats left,
+    and expires last" (with one plan: while seats remain; the creator always has one)."""
+    used = Counter(p for p in seating.final.values() if p is not None) + others
+    for member_id in pending:
+        candidates = sorted(
+            (p for p in ctx.plans_in_use if p.seats - used[p.id] > 0), key=lambda p: (p.expires, p.id), reverse=True
+        )
+        if not candidates:
+            continue
+        chosen: Plan = candidates[0]
+        used[chosen.id] += 1
+        seating.final[member_id] = chosen.id
+        seating.reasons[member_id] = "auto"
+        yield info(
+            "SEAT-AUTO",
+            f"'{member_id}' gets a seat of '{chosen.id}' as the console would assign it",
+            address=f"member.{member_id}",
+        )
+
+
+def _expired_seats(ctx: PlanContext, seating: Seating) -> Iterator[Diagnostic]:
+    for member_id, plan_id in seating.final.items():
+        if plan_id is not None and _expired(ctx, plan_id):
+            yield error(
+                "SEAT-EXPIRED",
+                f"'{member_id}' is given a seat of '{plan_id}', which expired on {ctx.live_plans[plan_id].expires}",
+                address=f"member.{member_id}",
+            )
+
+
+def _mismatches(ctx: PlanContext) -> Iterator[Diagnostic]:
+    for declared in ctx.config.org.plans:
+        live = ctx.live_plans.get(declared.id)
+        address = f"plan.{declared.id}"
+        if live is None:
+            yield warning(
+                "PLAN-MISMATCH",
+                f"plan '{declared.id}' is declared but not purchased live; it has no seats",
+                address=address,
+            )
+            continue
+        differing = [
+            f"{name} {getattr(live, name)} live, {getattr(declared, name)} declared"
+            for name in ("edition", "seats", "starts", "expires", "trial")
+            if getattr(live, name) != getattr(declared, name)
+        ]
+        if differing:
+            yield warning(
+                "PLAN-MISMATCH",
+                f"plan '{declared.id}': {'; '.join(differing)} (capacity uses the live figures)",
+                address=address,
+            )
+
+
+def _without_login(ctx: PlanContext, seating: Seating) -> Iterator[Diagnostic]:
+    if not ctx.plans_in_use:
+        return
+    without = [
+        m.id
+        for m in ctx.config.members
+        if m.status == "active" and m.id in seating.final and seating.final[m.id] is None
+    ]
+    if without:
+        yield warning(
+            "LOGIN-NEEDS-SEAT",
+            f"{len(without)} active member(s) will hold no seat and cannot log in: {_names(without)}",
+        )
+
+
+def seat_uses(ctx: PlanContext, seating: Seating) -> list[SeatUse]:
+    """Per live plan: purchased, held now, held after the plan, and who is left out."""
+    before = Counter(m.seat for m in ctx.live_members.values() if m.seat is not None)
+    after = Counter(p for p in seating.final.values() if p is not None)
+    after.update(
+        m.seat
+        for m in ctx.live_members.values()
+        if m.seat is not None and m.id not in ctx.desired_members and not _leaves_seat(ctx, m.id)
+    )
+    return [
+        SeatUse(plan.id, plan.seats, before[plan.id], after[plan.id], seating.left_out.get(plan.id, ()))
+        for plan in ctx.snapshot.org.plans
+    ]
+
+
+def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Iterator[Diagnostic]:
+    """Release and assign seats of members who stay; arriving members carry theirs."""
+    for member_id, plan_id in seating.final.items():
+        live = ctx.live_members.get(member_id)
+        if live is None or live.seat == plan_id:
+            continue
+        address = f"seat.{plan_id or live.seat}.{member_id}"
+        if plan_id is None:
+            drafts.add(
+                Draft(
+                    Phase.SEAT_RELEASES,
+                    "seat",
+                    "release",
+                    address,
+                    before={"member": member_id, "plan": live.seat},
+                    reason="no seat resolves",
+                )
+            )
+        else:
+            drafts.add(
+                Draft(
+                    Phase.SEAT_ASSIGNMENTS,
+                    "seat",
+                    "assign",
+                    address,
+                    before={"member": member_id, "plan": live.seat} if live.seat else None,
+                    after={"member": member_id, "plan": plan_id},
+                    reason=seating.reasons[member_id],
+                    rank=(0 if live.seat else 1,),
+                )
+            )
+    yield from _permission(ctx, drafts)
+
+
+def _permission(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
+    """Seat operations need the primary admin, or Billing with Member and Department."""
+    actor = ctx.options.actor or ctx.snapshot.tenant.founder
+    roles = set(ctx.snapshot.tenant.admins.get(actor, ()))
+    if actor == ctx.snapshot.tenant.founder or "primary" in roles or {"billing", "member_and_department"} <= roles:
+        return
+    seat_changes = [
+        d
+        for d in drafts.items.values()
+        if d.type == "seat" or (d.action in ("create", "restore") and (d.after or {}).get("seat"))
+    ]
+    if seat_changes:
+        yield error(
+            "PERMISSION",
+            f"the plan changes seats, which '{actor}' may not: it needs Billing and Member and "
+            "Department rights, or the primary administrator",
+        )
