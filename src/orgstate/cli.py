@@ -141,7 +141,14 @@ def plan_command(
         backend.close()
     digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
     options = PlanOptions(backend=backend_url, allow_removals=allow_removals)
-    plan = build_plan(loaded.config, snapshot, options, sources=loaded.sources, config_digest=digest)
+    plan = build_plan(
+        loaded.config,
+        snapshot,
+        options,
+        sources=loaded.sources,
+        config_digest=digest,
+        snapshot_digest=backend.snapshot_digest,
+    )
     plan = dataclasses.replace(plan, diagnostics=(*static, *plan.diagnostics))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,9 @@ import pytest
 
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import MailTransfer, Member, Retention, Transfers
+from orgstate.rules.transfers import Disposition, Outcome
 from orgstate.tenant import FixedClock, Tenant
 from orgstate.tenant.codes import LarkCode
-from orgstate.rules.transfers import Disposition, Outcome
 from tests.tenant.conftest import BASE, TODAY, member
 
 MakeTenant = Callable[..., Tenant]

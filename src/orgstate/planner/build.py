@@ -38,6 +38,7 @@ def build_plan(
     options: PlanOptions | None = None,
     sources: Sources | None = None,
     config_digest: str | None = None,
+    snapshot_digest: str | None = None,
 ) -> Plan:
     ctx = PlanContext(config, snapshot, options or PlanOptions())
     coverage: Sequence[Collection[str]] = rule_coverage(RuleContext(config, sources))[0]
@@ -56,7 +57,7 @@ def build_plan(
     return Plan(
         backend=ctx.options.backend,
         config_digest=config_digest or digest(config.model_dump(mode="json")),
-        state_digest=state_digest(snapshot),
+        state_digest=snapshot_digest or state_digest(snapshot),
         created_at=ctx.options.created_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         changes=changes,
         seats=tuple(seat_uses(ctx, seating)),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -35,6 +37,7 @@ class PlanContext:
     options: PlanOptions = field(default_factory=PlanOptions)
     _depths: dict[str, int] = field(default_factory=dict, repr=False)
     _indexes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    _ignore_matchers: dict[str, Callable[[str], re.Match[str] | None]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def today(self) -> dt.date:
@@ -138,8 +141,13 @@ class PlanContext:
     # -- policy -----------------------------------------------------------------------
 
     def is_ignored(self, kind: str, object_id: str) -> bool:
-        patterns = getattr(self.config.policy.ignore, kind)
-        return any(fnmatch.fnmatchcase(object_id, pattern) for pattern in patterns)
+        matcher = self._ignore_matchers.get(kind)
+        if matcher is None:
+            patterns = getattr(self.config.policy.ignore, kind)
+            # One regex for all of a kind's globs; it matches nothing when there are none.
+            regex = "|".join(fnmatch.translate(pattern) for pattern in patterns) or r"(?!)"
+            matcher = self._ignore_matchers[kind] = re.compile(regex).match
+        return matcher(object_id) is not None
 
     def is_authoritative(self, kind: str) -> bool:
         return getattr(self.config.policy, kind) == "authoritative"

@@ -95,6 +95,8 @@ def _deletions(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         for d in ctx.snapshot.departments
         if d.id not in ctx.desired_departments and not ctx.is_ignored("departments", d.id)
     ]
+    if not doomed:
+        return
     doomed_ids = {d.id for d in doomed}
     final, before = _membership(ctx)
     for department in doomed:

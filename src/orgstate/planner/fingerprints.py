@@ -27,7 +27,7 @@ def bytes_digest(*parts: bytes) -> str:
 
 
 def state_digest(snapshot: TenantState) -> str:
-    return digest(snapshot.model_dump(mode="json"))
+    return "sha256:" + hashlib.sha256(snapshot.model_dump_json().encode()).hexdigest()
 
 
 def live_object(ctx: PlanContext, address: str) -> Any:

@@ -3,6 +3,7 @@ updates, and suspend or resume to reach the declared status."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,12 +14,18 @@ from orgstate.planner.departments import department_arrival, member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.fields import MEMBER_FIELDS, changed_fields
 
+COMPARED = operator.attrgetter(*sorted(MEMBER_FIELDS - {"id"}))
 RESTORE_NOTE = "transferred data, the department and admin roles do not come back"
 
 
 def member_state(member: Member) -> dict[str, Any]:
     """The fields a plan compares and sends (seat and status are changes of their own)."""
     return member.model_dump(mode="json", include=MEMBER_FIELDS)  # type: ignore[arg-type]
+
+
+def same_fields(member: Member, live: Member) -> bool:
+    """The quick check that spares most members a field-by-field comparison."""
+    return COMPARED(member) == COMPARED(live)
 
 
 def _needs(ctx: PlanContext, member: Member) -> tuple[str, ...]:
@@ -43,8 +50,15 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
         if ctx.is_ignored("members", member.id):
             continue
         address = f"member.{member.id}"
-        wanted = member_state(member)
         arrival = ctx.arriving.get(member.id)
+        live = ctx.live_members.get(member.id)
+        if live is not None:
+            if not same_fields(member, live):
+                _update(drafts, address, member_state(live), member_state(member), _needs(ctx, member))
+            current = "suspended" if live.status == "suspended" else "active"
+            yield from _status(ctx, drafts, member, current, None)
+            continue
+        wanted = member_state(member)
         needs = _needs(ctx, member)
         if arrival == "restore":
             deleted = ctx.deleted_members[member.id]
@@ -73,7 +87,6 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
             current = member_state(deleted)
             current.update(department=member.department, departments=list(member.departments))
             _update(drafts, address, current, wanted, (*needs, key("member", "restore", address)))
-            current_status = "active"
         elif arrival == "create":
             deleted = ctx.deleted_members.get(member.id)
             if deleted is not None:
@@ -96,12 +109,7 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
                     needs=needs,
                 )
             )
-            current_status = "active"
-        else:
-            live = ctx.live_members[member.id]
-            _update(drafts, address, member_state(live), wanted, needs)
-            current_status = "suspended" if live.status == "suspended" else "active"
-        yield from _status(ctx, drafts, member, current_status, arrival)
+        yield from _status(ctx, drafts, member, "active", arrival)
 
 
 def _update(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from orgstate.diagnostics import Diagnostic, DocPath, error
 from orgstate.rules.context import RuleContext
@@ -17,25 +17,33 @@ KINDS = {
 }
 
 
-def duplicates(values: Iterable[tuple[str | None, DocPath]], what: str, fold: bool = False) -> Iterator[Diagnostic]:
-    """Every repeat of a value after its first occurrence; emails compare case-insensitively."""
-    seen: dict[str, DocPath] = {}
-    for value, at in values:
-        if value is None:
+def duplicates(
+    values: Sequence[str | None], at: Callable[[int], DocPath], what: str, fold: bool = False
+) -> Iterator[Diagnostic]:
+    """Every repeat of a value after its first occurrence (`at(i)` locates values[i]);
+    emails compare case-insensitively."""
+    keys = [value.casefold() if fold and value is not None else value for value in values]
+    present = [key for key in keys if key is not None]
+    if len(set(present)) == len(present):
+        return  # the common case, decided without building a location per value
+    seen: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
             continue
-        key = value.casefold() if fold else value
         if key in seen:
-            yield error("ID-UNIQUE", f"{what} '{value}' is declared twice", at=at, also_at=seen[key])
+            yield error("ID-UNIQUE", f"{what} '{values[index]}' is declared twice", at=at(index), also_at=at(seen[key]))
         else:
-            seen[key] = at
+            seen[key] = index
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     config = ctx.config
-    yield from duplicates(((plan.id, ("org", "plans", i, "id")) for i, plan in enumerate(config.org.plans)), "plan id")
+    yield from duplicates([plan.id for plan in config.org.plans], lambda i: ("org", "plans", i, "id"), "plan id")
     for section, kind in KINDS.items():
         items = getattr(config, section)
-        yield from duplicates(((item.id, (section, i, "id")) for i, item in enumerate(items)), f"{kind} id")
+        yield from duplicates([item.id for item in items], lambda i, s=section: (s, i, "id"), f"{kind} id")
     for name in UNIQUE_MEMBER_FIELDS:
-        values = ((getattr(member, name), ("members", i, name)) for i, member in enumerate(config.members))
-        yield from duplicates(values, name.replace("_", " "), fold=name.endswith("email"))
+        values = [getattr(member, name) for member in config.members]
+        yield from duplicates(
+            values, lambda i, n=name: ("members", i, n), name.replace("_", " "), fold=name.endswith("email")
+        )

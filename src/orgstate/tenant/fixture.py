@@ -61,10 +61,13 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
         yield from unknown("plan", group.seat, plans, ("user_groups", i, "seat"))
         for j, member_id in enumerate(group.members):
             yield from unknown("member", member_id, members, ("user_groups", i, "members", j))
-    yield from duplicates(((m.id, ("members", i, "id")) for i, m in live), "member id")
+    positions = [i for i, _ in live]
+    yield from duplicates([m.id for _, m in live], lambda k: ("members", positions[k], "id"), "member id")
     for name in UNIQUE_MEMBER_FIELDS:
-        values = ((getattr(m, name), ("members", i, name)) for i, m in live)
-        yield from duplicates(values, name.replace("_", " "), fold=name.endswith("email"))
+        values = [getattr(m, name) for _, m in live]
+        yield from duplicates(
+            values, lambda k, n=name: ("members", positions[k], n), name.replace("_", " "), fold=name.endswith("email")
+        )
     for index, plan in enumerate(state.org.plans):
         held = sum(1 for _, m in live if m.seat == plan.id)
         if held > plan.seats:

@@ -19,7 +19,7 @@ from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
 from orgstate.tenant import AUTO, Tenant
 from orgstate.tenant.clock import Clock
-from orgstate.tenant.snapshot import read_state
+from orgstate.tenant.snapshot import read_state_and_digest
 
 T = TypeVar("T")
 Handler = Callable[["LocalBackend", Change], Outcome]
@@ -61,13 +61,15 @@ class LocalBackend:
                 ErrorKind.NOT_FOUND, f"{self.path}: no tenant database; run 'orgstate local init --from TENANT.yaml'"
             )
         self.tenant = Tenant(self.path, clock=clock, actor=actor)
+        self.snapshot_digest: str | None = None
 
     @property
     def name(self) -> str:
         return f"local:{self.path}"
 
     def read_snapshot(self) -> TenantState:
-        return read_state(self.tenant)
+        snapshot, self.snapshot_digest = read_state_and_digest(self.tenant)
+        return snapshot
 
     def apply(self, change: Change) -> Outcome:
         return HANDLERS[(change.type, change.action)](self, change)

@@ -1,0 +1,251 @@
+"""The plan as terminal text, in the manner of `terraform plan` (SPEC section 5).
+
+Layout: a header naming the backend; one block per change in plan order (symbol,
+address, action, reason, then detail lines); the seats table; the diagnostics, errors
+first; the summary line; and, when the plan has errors, why it cannot be applied.
+
+The helpers that read a change's payload (`field_changes`, `created_fields`,
+`transfers`) and count it (`SYMBOLS`, `kind_counts`) are shared with the markdown
+renderer, so both forms say the same thing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
+
+import click
+
+from orgstate.diagnostics import SEVERITY_ORDER, Diagnostic
+from orgstate.planner.changes import Change
+from orgstate.planner.plan import Plan, SeatUse
+from orgstate.render.diagnostics import diagnostic_line
+
+# Every action of SPEC section 5 and its symbol: `+` brings something in, `~` changes
+# something that stays, `-` takes something away. The summary line counts by symbol.
+SYMBOLS: dict[str, str] = {
+    "create": "+",
+    "add": "+",
+    "assign": "+",
+    "restore": "+",
+    "update": "~",
+    "transfer": "~",
+    "resume": "~",
+    "suspend": "~",
+    "delete": "-",
+    "remove": "-",
+    "release": "-",
+}
+SYMBOL_KINDS: dict[str, str] = {"+": "add", "~": "change", "-": "remove"}
+SYMBOL_COLOURS: dict[str, str] = {"+": "green", "~": "yellow", "-": "red"}
+IRREVERSIBLE = "! irreversible"
+NO_CHANGES = "No changes. The tenant matches the configuration."
+# Actions whose `after` is a whole object worth listing (add and assign payloads only
+# repeat the address).
+LISTED_ACTIONS = frozenset({"create", "restore"})
+SEATS_HEADINGS = ("plan", "purchased", "before", "after", "free after")
+INDENT = "    "
+
+
+class Transfer(NamedTuple):
+    """One resource type of a `resources.transfer` change."""
+
+    resource: str
+    count: int | None
+    to: str | None
+    outcome: str
+    default: bool
+
+
+_MISSING = object()
+
+
+def symbol(change: Change) -> str:
+    return SYMBOLS[change.action]
+
+
+def kind_counts(changes: Iterable[Change]) -> dict[str, int]:
+    """{"add": n, "change": n, "remove": n}, by the action's symbol."""
+    counts = dict.fromkeys(SYMBOL_KINDS.values(), 0)
+    for change in changes:
+        counts[SYMBOL_KINDS[symbol(change)]] += 1
+    return counts
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary_sentence(plan: Plan) -> str:
+    if not plan.has_changes:
+        return NO_CHANGES
+    counts = kind_counts(plan.changes)
+    return f"Plan: {counts['add']} to add, {counts['change']} to change, {counts['remove']} to remove."
+
+
+def error_count(plan: Plan) -> int:
+    return sum(1 for diagnostic in plan.diagnostics if diagnostic.is_error)
+
+
+def blocked_sentence(plan: Plan) -> str | None:
+    """Why the plan cannot be applied, or None when it can."""
+    if plan.applyable:
+        return None
+    return f"This plan cannot be applied because of {plural(error_count(plan), 'error')}."
+
+
+def ordered_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Errors, then warnings, then infos; the plan's own order within each."""
+    return sorted(diagnostics, key=lambda diagnostic: SEVERITY_ORDER[diagnostic.severity])
+
+
+def value_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def lookup(payload: Mapping[str, Any] | None, path: str) -> Any:
+    """`job.title` in {"job": {"title": ...}}; a key that itself holds a dot wins."""
+    if payload is None:
+        return _MISSING
+    if path in payload:
+        return payload[path]
+    head, _, rest = path.partition(".")
+    inner = payload.get(head)
+    if rest and isinstance(inner, Mapping):
+        return lookup(inner, rest)
+    return _MISSING
+
+
+def flatten(payload: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Nested dicts as dotted paths: {"job": {"title": "x"}} -> [("job.title", "x")]."""
+    items: list[tuple[str, Any]] = []
+    for key, value in payload.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            items.extend(flatten(value, f"{path}."))
+        else:
+            items.append((path, value))
+    return items
+
+
+def field_changes(change: Change) -> list[tuple[str, Any, Any]]:
+    """(path, before, after) for each changed field; a field absent on one side is None.
+
+    Uses the change's `fields`; a change that has both sides but names no fields (a
+    seat moving from one plan to another) lists the paths whose values differ."""
+    if change.fields:
+        paths = list(change.fields)
+    elif change.before is not None and change.after is not None:
+        before, after = dict(flatten(change.before)), dict(flatten(change.after))
+        paths = [path for path in sorted(before.keys() | after.keys()) if before.get(path) != after.get(path)]
+    else:
+        return []
+    rows = []
+    for path in paths:
+        old, new = lookup(change.before, path), lookup(change.after, path)
+        rows.append((path, None if old is _MISSING else old, None if new is _MISSING else new))
+    return rows
+
+
+def created_fields(change: Change) -> list[tuple[str, Any]]:
+    """The non-empty fields a create or restore sets; the id the address holds is left out."""
+    if change.action not in LISTED_ACTIONS or change.after is None:
+        return []
+    return [
+        (path, value)
+        for path, value in flatten(change.after)
+        if value not in (None, "", [], {}) and not (path == "id" and value == change.key)
+    ]
+
+
+def transfers(change: Change) -> list[Transfer]:
+    """A `resources.transfer` change's resource types, sorted by name."""
+    if change.type != "resources" or change.after is None:
+        return []
+    rows = []
+    for resource in sorted(change.after):
+        item = change.after[resource]
+        if not isinstance(item, Mapping):
+            continue
+        to = item.get("to")
+        outcome = str(item.get("outcome") or ("transferred" if to else "retained"))
+        rows.append(Transfer(resource, item.get("count"), to, outcome, bool(item.get("default"))))
+    return rows
+
+
+def transfer_text(transfer: Transfer) -> str:
+    """`docs (23) -> bob [default]` or `calendar_past (9): deleted [default]`."""
+    text = transfer.resource if transfer.count is None else f"{transfer.resource} ({transfer.count})"
+    text += f" -> {transfer.to}" if transfer.to else f": {transfer.outcome}"
+    return f"{text} [default]" if transfer.default else text
+
+
+def free_after(seat: SeatUse) -> int:
+    return seat.purchased - seat.assigned_after
+
+
+class _Style:
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def __call__(self, text: str, **style: Any) -> str:
+        return click.style(text, **style) if self.colour else text
+
+
+def _change_block(change: Change, style: _Style) -> list[str]:
+    mark = symbol(change)
+    head = f"  {style(mark, fg=SYMBOL_COLOURS[mark], bold=True)} {style(change.address, bold=True)} {change.action}"
+    if change.reason:
+        head += f" ({change.reason})"
+    if change.irreversible:
+        head += f" {style(IRREVERSIBLE, fg='red')}"
+    lines = [head]
+    for path, old, new in field_changes(change):
+        lines.append(f"{INDENT}{path}: {value_text(old)} -> {value_text(new)}")
+    for path, value in created_fields(change):
+        lines.append(f"{INDENT}{path}: {value_text(value)}")
+    for transfer in transfers(change):
+        lines.append(f"{INDENT}{transfer_text(transfer)}")
+    return lines
+
+
+def _seats_table(seats: tuple[SeatUse, ...], style: _Style) -> list[str]:
+    rows = [
+        (seat.plan, str(seat.purchased), str(seat.assigned_before), str(seat.assigned_after), str(free_after(seat)))
+        for seat in seats
+    ]
+    widths = [max(len(row[i]) for row in [SEATS_HEADINGS, *rows]) for i in range(len(SEATS_HEADINGS))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
+        return f"  {'  '.join(cells)}".rstrip()
+
+    lines = [style("Seats:", bold=True), line(SEATS_HEADINGS)]
+    for seat, row in zip(seats, rows, strict=True):
+        text = line(row)
+        lines.append(style(text, fg="red") if free_after(seat) < 0 else text)
+    for seat in seats:
+        if seat.without_seat:
+            lines.append(f"  {seat.plan}: no seat for {', '.join(seat.without_seat)}")
+    return lines
+
+
+def render_plan_text(plan: Plan, colour: bool = False) -> str:
+    """The plan for a terminal; ANSI colour only when `colour` (the CLI decides)."""
+    style = _Style(colour)
+    lines = [style(f"orgstate plan for {plan.backend}", bold=True) + f" (created {plan.created_at})"]
+    if plan.has_changes:
+        legend = ", ".join(f"{style(mark, fg=SYMBOL_COLOURS[mark])} {kind}" for mark, kind in SYMBOL_KINDS.items())
+        lines += ["", f"Symbols: {legend}; {style(IRREVERSIBLE, fg='red')} cannot be undone.", ""]
+        for change in plan.changes:
+            lines += _change_block(change, style)
+    if plan.seats:
+        lines += ["", *_seats_table(plan.seats, style)]
+    if plan.diagnostics:
+        lines += ["", style("Diagnostics:", bold=True)]
+        lines += [diagnostic_line(diagnostic, colour) for diagnostic in ordered_diagnostics(plan.diagnostics)]
+    lines += ["", style(summary_sentence(plan), bold=True)]
+    blocked = blocked_sentence(plan)
+    if blocked:
+        lines.append(style(blocked, fg="red", bold=True))
+    return "\n".join(lines)
