@@ -13,6 +13,7 @@ target: at least 20 times faster).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import random
@@ -20,7 +21,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_org import generate
@@ -28,12 +28,9 @@ from orgstate.config.loader import load_config
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
-from orgstate.planner.seats import resolve_seats
 from orgstate.rules import check_static
-from orgstate.rules.context import RuleContext
-from orgstate.rules.seats import rule_coverage
 from orgstate.tenant import Tenant
-from orgstate.tenant.fixture import init_tenant
+from orgstate.tenant.fixture import init_tenant, state_for
 from orgstate.tenant.snapshot import read_state
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -41,35 +38,15 @@ OUT = Path(__file__).resolve().parent / "out"
 
 def live_tenant(config: OrgConfig, changed: float, seed: int = 11) -> TenantState:
     """The tenant as it would be after applying `config`, with `changed` of the members
-    edited out of band (title or city)."""
-    coverage, _ = rule_coverage(RuleContext(config))
-    seats = resolve_seats(config, coverage).seats
+    edited out of band (their job title)."""
+    state = state_for(config, dt.date(2026, 11, 21))
     rng = random.Random(seed)
-    picked = set(rng.sample(range(len(config.members)), int(len(config.members) * changed)))
-    members: list[dict[str, Any]] = []
-    for index, member in enumerate(config.members):
-        data = member.model_dump(mode="json", exclude_defaults=True)
-        data["seat"] = seats[member.id].plan
-        if index in picked:
-            data["job"] = {**data.get("job", {}), "title": "Changed Out Of Band"}
-        members.append(data)
-    return TenantState.model_validate(
-        {
-            "version": 1,
-            "tenant": {
-                "name": config.org.name,
-                "founder": config.members[0].id,
-                "today": "2026-11-21",
-                "admins": {config.members[0].id: ["primary"]},
-                "invitations": {"require_approval": True},
-            },
-            "org": {"plans": [p.model_dump(mode="json") for p in config.org.plans]},
-            "fields": [f.model_dump(mode="json") for f in config.fields],
-            "departments": [d.model_dump(mode="json") for d in config.departments],
-            "user_groups": [g.model_dump(mode="json") for g in config.user_groups],
-            "members": members,
-        }
+    picked = set(rng.sample(range(len(state.members)), int(len(state.members) * changed)))
+    members = tuple(
+        m.model_copy(update={"job": m.job.model_copy(update={"title": "Changed Out Of Band"})}) if i in picked else m
+        for i, m in enumerate(state.members)
     )
+    return state.model_copy(update={"members": members})
 
 
 def prepare(members: int, changed: float) -> tuple[Path, Path]:

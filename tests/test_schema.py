@@ -10,6 +10,7 @@ import pytest
 
 from orgstate.config.schema import org_schema, org_schema_text
 from orgstate.config.yamlsafe import parse_yaml
+from orgstate.render.plan_json import plan_schema_text
 from tests.conftest import EXAMPLES, ROOT, run_orgstate
 
 CHECKED_IN = ROOT / "schemas" / "org.schema.json"
@@ -18,6 +19,12 @@ EXAMPLE_FILES = [EXAMPLES / "org.yaml", *sorted((EXAMPLES / "org-split").glob("*
 
 def test_the_checked_in_schema_matches_the_models() -> None:
     assert CHECKED_IN.read_text() == org_schema_text(), "run: orgstate schema > schemas/org.schema.json"
+
+
+def test_the_checked_in_plan_schema_matches_the_plan_document() -> None:
+    path = ROOT / "schemas" / "plan.schema.json"
+    assert path.read_text() == plan_schema_text(), "run: orgstate schema --plan > schemas/plan.schema.json"
+    assert run_orgstate("schema", "--plan").stdout == plan_schema_text()
 
 
 def test_orgstate_schema_prints_it() -> None:

@@ -26,7 +26,7 @@ from orgstate.planner.context import PlanOptions
 from orgstate.planner.fingerprints import bytes_digest
 from orgstate.planner.plan import Plan
 from orgstate.render.diagnostics import render_json, render_text
-from orgstate.render.plan_json import read_plan, render_plan_json
+from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
 from orgstate.render.plan_markdown import render_plan_markdown
 from orgstate.render.plan_text import render_plan_text
 from orgstate.render.tenant import render_tenant_json, render_tenant_text
@@ -174,9 +174,10 @@ def show(plan_file: Path, output_format: str) -> None:
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of the configuration language."""
-    click.echo(org_schema_text(), nl=False)
+@click.option("--plan", "of_plan", is_flag=True, help="The schema of saved plans instead.")
+def schema(of_plan: bool) -> None:
+    """Print the JSON Schema of the configuration language (or of saved plans)."""
+    click.echo(plan_schema_text() if of_plan else org_schema_text(), nl=False)
 
 
 db_option = click.option(

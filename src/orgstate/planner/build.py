@@ -63,7 +63,17 @@ def build_plan(
         seats=tuple(seat_uses(ctx, seating)),
         diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
         fingerprints=fingerprints(ctx, changes),
+        ignored=_ignored(ctx),
     )
+
+
+def _ignored(ctx: PlanContext) -> tuple[str, ...]:
+    live = (
+        [("member", m.id, "members") for m in ctx.live_members.values()]
+        + [("user_group", g.id, "user_groups") for g in ctx.live_groups.values()]
+        + [("department", d.id, "departments") for d in ctx.live_departments.values()]
+    )
+    return tuple(sorted(f"{kind}.{object_id}" for kind, object_id, policy in live if ctx.is_ignored(policy, object_id)))
 
 
 def _declared_at(ctx: PlanContext, diagnostic: Diagnostic) -> Diagnostic:

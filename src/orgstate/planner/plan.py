@@ -32,6 +32,8 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...] = ()
     # address -> digest of the live object as the plan saw it (stale-plan protection)
     fingerprints: dict[str, str] = field(default_factory=dict)
+    # live objects left alone because policy.ignore matches them
+    ignored: tuple[str, ...] = ()
 
     @property
     def applyable(self) -> bool:

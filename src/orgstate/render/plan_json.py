@@ -57,6 +57,7 @@ class PlanDocument(Document):
     seats: list[SeatUseDocument]
     diagnostics: list[DiagnosticDocument]
     fingerprints: dict[str, str]
+    ignored: list[str] = []
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -82,6 +83,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "diagnostics": [diagnostic.to_json() for diagnostic in plan.diagnostics],
         "fingerprints": plan.fingerprints,
+        "ignored": list(plan.ignored),
     }
 
 
@@ -111,6 +113,7 @@ def read_plan(path: Path) -> Plan:
         ),
         diagnostics=tuple(Diagnostic(**d.model_dump()) for d in document.diagnostics),
         fingerprints=document.fingerprints,
+        ignored=tuple(document.ignored),
     )
 
 

@@ -31,6 +31,7 @@ from orgstate.render.plan_text import (
     error_count,
     field_changes,
     free_after,
+    ignored_sentence,
     kind_counts,
     ordered_diagnostics,
     plural,
@@ -84,7 +85,9 @@ def _summary(plan: Plan) -> list[str]:
 
 
 def _meta(plan: Plan) -> str:
-    return f"Backend {code(plan.backend)}, created {escape(plan.created_at)}."
+    meta = f"Backend {code(plan.backend)}, created {escape(plan.created_at)}."
+    ignored = ignored_sentence(plan)
+    return f"{meta} {escape(ignored)}." if ignored else meta
 
 
 def _without_seat(seat: SeatUse) -> str:

@@ -230,6 +230,15 @@ def _seats_table(seats: tuple[SeatUse, ...], style: _Style) -> list[str]:
     return lines
 
 
+def ignored_sentence(plan: Plan, shown: int = 20) -> str | None:
+    """The live objects policy.ignore keeps out of the plan, if any."""
+    if not plan.ignored:
+        return None
+    more = len(plan.ignored) - shown
+    names = ", ".join(plan.ignored[:shown]) + (f" and {more} more" if more > 0 else "")
+    return f"Ignored (policy.ignore): {names}"
+
+
 def render_plan_text(plan: Plan, colour: bool = False) -> str:
     """The plan for a terminal; ANSI colour only when `colour` (the CLI decides)."""
     style = _Style(colour)
@@ -241,6 +250,9 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
             lines += _change_block(change, style)
     if plan.seats:
         lines += ["", *_seats_table(plan.seats, style)]
+    ignored = ignored_sentence(plan)
+    if ignored:
+        lines += ["", ignored]
     if plan.diagnostics:
         lines += ["", style("Diagnostics:", bold=True)]
         lines += [diagnostic_line(diagnostic, colour) for diagnostic in ordered_diagnostics(plan.diagnostics)]

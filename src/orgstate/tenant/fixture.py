@@ -3,6 +3,7 @@ language plus live-only facts, read into a new tenant database and printed back.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +12,12 @@ from orgstate.config.loader import read_model
 from orgstate.diagnostics import Diagnostic, DocPath, error, has_errors
 from orgstate.errors import ConfigError
 from orgstate.gcpause import gc_paused
+from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
+from orgstate.planner.seats import resolve_seats
+from orgstate.rules.context import RuleContext
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates
+from orgstate.rules.seats import rule_coverage
 from orgstate.tenant.rows import department_columns
 from orgstate.tenant.tenant import Tenant
 
@@ -76,6 +81,32 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
                 f"{held} members hold seats of '{plan.id}', which has {plan.seats}",
                 at=("org", "plans", index, "seats"),
             )
+
+
+def state_for(config: OrgConfig, today: dt.date, founder: str | None = None) -> TenantState:
+    """The live tenant a configuration describes once applied: every declared member
+    active with the seat it resolves to (steps 1 to 3 of SPEC section 3)."""
+    coverage, _ = rule_coverage(RuleContext(config))
+    seats = resolve_seats(config, coverage).seats
+    founder = founder or config.members[0].id
+    members = [{**m.model_dump(mode="json", exclude_defaults=True), "seat": seats[m.id].plan} for m in config.members]
+    return TenantState.model_validate(
+        {
+            "tenant": {
+                "name": config.org.name,
+                "founder": founder,
+                "today": today.isoformat(),
+                "admins": {founder: ["primary"]},
+                "invitations": config.policy.invitations.model_dump(),
+                "notify_contact_changes": list(config.policy.notify_contact_changes),
+            },
+            "org": {"plans": [p.model_dump(mode="json") for p in config.org.plans]},
+            "fields": [f.model_dump(mode="json") for f in config.fields],
+            "departments": [d.model_dump(mode="json") for d in config.departments],
+            "user_groups": [g.model_dump(mode="json") for g in config.user_groups],
+            "members": members,
+        }
+    )
 
 
 def _parents_first(state: TenantState) -> list[int]:
