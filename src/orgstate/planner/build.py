@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Sequence
 
 from orgstate.config.sources import Sources
 from orgstate.diagnostics import Diagnostic, DocPath
@@ -26,7 +25,7 @@ from orgstate.planner.plan import Plan
 from orgstate.planner.safety import check_edit_lock, check_removals
 from orgstate.planner.seating import plan_seat_changes, resolve_live, seat_uses
 from orgstate.rules.context import RuleContext
-from orgstate.rules.seats import rule_coverage
+from orgstate.rules.seats import static_seats
 
 SECTIONS = {"member": "members", "department": "departments", "user_group": "user_groups"}
 
@@ -39,11 +38,13 @@ def build_plan(
     sources: Sources | None = None,
     config_digest: str | None = None,
     snapshot_digest: str | None = None,
+    rules: RuleContext | None = None,
 ) -> Plan:
+    """`rules`: the context `check_static` used, to reuse its seat resolution."""
     ctx = PlanContext(config, snapshot, options or PlanOptions())
-    coverage: Sequence[Collection[str]] = rule_coverage(RuleContext(config, sources))[0]
+    coverage, _, resolution = static_seats(rules or RuleContext(config, sources))
     drafts = Drafts()
-    seating, diagnostics = resolve_live(ctx, coverage)
+    seating, diagnostics = resolve_live(ctx, coverage, resolution)
     diagnostics.extend(plan_departments(ctx, drafts))
     diagnostics.extend(plan_members(ctx, drafts, seating.final))
     diagnostics.extend(plan_offboarding(ctx, drafts))

@@ -13,7 +13,7 @@ from orgstate.model.config import Plan
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts, Phase
 from orgstate.planner.plan import SeatUse
-from orgstate.planner.seats import resolve_seats
+from orgstate.planner.seats import SeatResolution, resolve_seats
 
 LISTED = 10
 
@@ -40,8 +40,13 @@ def live_coverage(ctx: PlanContext, coverage: Sequence[Collection[str]]) -> list
     return result
 
 
-def resolve_live(ctx: PlanContext, coverage: Sequence[Collection[str]]) -> tuple[Seating, list[Diagnostic]]:
-    resolution = resolve_seats(ctx.config, live_coverage(ctx, coverage))
+def resolve_live(
+    ctx: PlanContext, coverage: Sequence[Collection[str]], static: SeatResolution
+) -> tuple[Seating, list[Diagnostic]]:
+    """Seats after the plan. `static` is steps 1 to 3 without live data; it stands unless
+    a `from_plan` assignment needs the live holders of another plan."""
+    needs_live = any(rule.from_plan is not None for rule in ctx.config.seat_assignments)
+    resolution = resolve_seats(ctx.config, live_coverage(ctx, coverage)) if needs_live else static
     seating = Seating()
     diagnostics: list[Diagnostic] = []
     pending_auto: list[str] = []

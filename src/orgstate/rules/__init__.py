@@ -27,8 +27,9 @@ STATIC_FAMILIES: tuple[Callable[[RuleContext], Iterator[Diagnostic]], ...] = (
 
 
 @gc_paused
-def check_static(config: OrgConfig, sources: Sources | None = None) -> list[Diagnostic]:
-    ctx = RuleContext(config, sources)
+def check_static(config: OrgConfig, sources: Sources | None = None, ctx: RuleContext | None = None) -> list[Diagnostic]:
+    """Every static diagnostic, located and sorted. Pass `ctx` to share its results with a plan."""
+    ctx = ctx or RuleContext(config, sources)
     found = [diagnostic for family in STATIC_FAMILIES for diagnostic in family(ctx)]
     placed = sources.place(found) if sources is not None else found
     return sorted(placed, key=Diagnostic.sort_key)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from orgstate.config.sources import Sources
 from orgstate.diagnostics import DocPath, format_path
@@ -28,6 +29,8 @@ class RuleContext:
     config: OrgConfig
     sources: Sources | None = None
     _suggestions_left: int = field(default=SUGGESTION_BUDGET, repr=False)
+    # Results that `validate` computes and `plan` reuses (see rules/seats.py).
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @cached_property
     def members(self) -> dict[str, int]:

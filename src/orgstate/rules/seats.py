@@ -114,10 +114,18 @@ def _capacity(ctx: RuleContext, resolution: SeatResolution, index: int, plan: Pl
             yield error("SEAT-CAPACITY", f"plan '{plan.id}' has {capacity} but {counts}", at=at)
 
 
+def static_seats(ctx: RuleContext) -> tuple[list[set[str]], list[Diagnostic], SeatResolution]:
+    """Who each seat assignment covers, the problems with seat files, and steps 1 to 3
+    of seat resolution: computed once per configuration, for `validate` and `plan`."""
+    if "seats" not in ctx.shared:
+        coverage, problems = rule_coverage(ctx)
+        ctx.shared["seats"] = (coverage, problems, resolve_seats(ctx.config, coverage))
+    return ctx.shared["seats"]  # type: ignore[no-any-return]
+
+
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    coverage, problems = rule_coverage(ctx)
+    _, problems, resolution = static_seats(ctx)
     yield from problems
-    resolution = resolve_seats(ctx.config, coverage)
     for member_id, groups in resolution.ambiguous.items():
         plans = sorted({group.seat for group in ctx.config.user_groups if group.id in groups and group.seat})
         yield error(
