@@ -41,7 +41,7 @@ def build_plan(
     rules: RuleContext | None = None,
 ) -> Plan:
     """`rules`: the context `check_static` used, to reuse its seat resolution."""
-    ctx = PlanContext(config, snapshot, options or PlanOptions())
+    ctx = PlanContext(snapshot=snapshot, config=config, options=options or PlanOptions())
     coverage, _, resolution = static_seats(rules or RuleContext(config, sources))
     drafts = Drafts()
     seating, diagnostics = resolve_live(ctx, coverage, resolution)

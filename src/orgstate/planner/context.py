@@ -31,9 +31,42 @@ class PlanOptions:
 
 
 @dataclass
-class PlanContext:
-    config: OrgConfig
+class LiveIndex:
+    """Indexes over a live snapshot alone (what fingerprints and stale checks read)."""
+
     snapshot: TenantState
+
+    @cached_property
+    def live_members(self) -> dict[str, LiveMember]:
+        return {m.id: m for m in self.snapshot.members if m.status != "deleted"}
+
+    @cached_property
+    def deleted_members(self) -> dict[str, LiveMember]:
+        """The latest deletion of each User ID no live member holds."""
+        found: dict[str, LiveMember] = {}
+        for member in self.snapshot.members:
+            if member.status == "deleted" and member.id not in self.live_members:
+                latest = found.get(member.id)
+                if latest is None or (member.deleted_at or dt.date.min) >= (latest.deleted_at or dt.date.min):
+                    found[member.id] = member
+        return found
+
+    @cached_property
+    def live_departments(self) -> dict[str, Department]:
+        return {d.id: d for d in self.snapshot.departments}
+
+    @cached_property
+    def live_groups(self) -> dict[str, UserGroup]:
+        return {g.id: g for g in self.snapshot.user_groups}
+
+    @cached_property
+    def live_plans(self) -> dict[str, Plan]:
+        return {p.id: p for p in self.snapshot.org.plans}
+
+
+@dataclass
+class PlanContext(LiveIndex):
+    config: OrgConfig
     options: PlanOptions = field(default_factory=PlanOptions)
     _depths: dict[str, int] = field(default_factory=dict, repr=False)
     _indexes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
@@ -83,35 +116,6 @@ class PlanContext:
             items = self.config.org.plans if section == "plans" else getattr(self.config, section)
             self._indexes[section] = {item.id: i for i, item in enumerate(items)}
         return self._indexes[section]
-
-    # -- live -------------------------------------------------------------------------
-
-    @cached_property
-    def live_members(self) -> dict[str, LiveMember]:
-        return {m.id: m for m in self.snapshot.members if m.status != "deleted"}
-
-    @cached_property
-    def deleted_members(self) -> dict[str, LiveMember]:
-        """The latest deletion of each User ID no live member holds."""
-        found: dict[str, LiveMember] = {}
-        for member in self.snapshot.members:
-            if member.status == "deleted" and member.id not in self.live_members:
-                latest = found.get(member.id)
-                if latest is None or (member.deleted_at or dt.date.min) >= (latest.deleted_at or dt.date.min):
-                    found[member.id] = member
-        return found
-
-    @cached_property
-    def live_departments(self) -> dict[str, Department]:
-        return {d.id: d for d in self.snapshot.departments}
-
-    @cached_property
-    def live_groups(self) -> dict[str, UserGroup]:
-        return {g.id: g for g in self.snapshot.user_groups}
-
-    @cached_property
-    def live_plans(self) -> dict[str, Plan]:
-        return {p.id: p for p in self.snapshot.org.plans}
 
     def is_in_use(self, plan: Plan) -> bool:
         return plan.is_paid and plan.starts <= self.today < plan.expires

@@ -9,7 +9,7 @@ from typing import Any
 
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
-from orgstate.planner.context import PlanContext
+from orgstate.planner.context import LiveIndex
 
 ABSENT = "absent"
 
@@ -30,7 +30,7 @@ def state_digest(snapshot: TenantState) -> str:
     return "sha256:" + hashlib.sha256(snapshot.model_dump_json().encode()).hexdigest()
 
 
-def live_object(ctx: PlanContext, address: str) -> Any:
+def live_object(ctx: LiveIndex, address: str) -> Any:
     """The live object at an address, as the plan saw it (None when there is none)."""
     kind, _, rest = address.partition(".")
     if kind in ("member", "resources"):
@@ -55,10 +55,10 @@ def live_object(ctx: PlanContext, address: str) -> Any:
     raise ValueError(f"no live object kind for {address}")
 
 
-def fingerprints(ctx: PlanContext, changes: tuple[Change, ...]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for change in changes:
-        if change.address not in found:
-            value = live_object(ctx, change.address)
-            found[change.address] = ABSENT if value is None else digest(value)
-    return found
+def fingerprints(ctx: LiveIndex, changes: tuple[Change, ...]) -> dict[str, str]:
+    return {change.address: fingerprint(ctx, change.address) for change in changes}
+
+
+def fingerprint(ctx: LiveIndex, address: str) -> str:
+    value = live_object(ctx, address)
+    return ABSENT if value is None else digest(value)

@@ -12,6 +12,7 @@ from orgstate.model.config import Member
 from orgstate.model.live import LiveMember
 from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.core import STARTER_MEMBER_LIMIT
+from orgstate.tenant.credentials import generate_password
 from orgstate.tenant.departments import DepartmentOps, invalid
 from orgstate.tenant.rows import live_member, member_columns, member_fields
 from orgstate.tenant.schema import RESOURCE_KINDS
@@ -59,16 +60,21 @@ class MemberOps(SeatOps, DepartmentOps):
         }
         return live_member(row, departments, seat, resources)
 
-    def create_member(self, member: Member, seat: SeatRequest = AUTO, client_token: str | None = None) -> str:
+    def create_member(self, member: Member, seat: SeatRequest = AUTO, client_token: str | None = None) -> str | None:
         """Add a member (the console's "Add Members"): they are invited, and get `seat`, or
-        with `auto` the seat the console would give (none while no plan has seats left)."""
+        with `auto` the seat the console would give (none while no plan has seats left).
+
+        Returns the initial password of a member who logs in with the business email:
+        "If you set "Business email" as the email login method, you must fill in the
+        "Login password" field. Otherwise, the system will automatically generate a
+        password." It is handed over once (None on a replay) and never stored."""
         if member.has_explicit_seat:
             seat = member.seat
         request = {**member.model_dump(mode="json", exclude={"seat"}), "seat": seat if seat is not AUTO else "auto"}
         with self.write("member.create", f"member.{member.id}", **request):
             self.require("members")
             if self.replayed(client_token, "member.create", request):
-                return member.id
+                return None
             self.require_member_edits()
             if not self.plans_in_use() and self.member_count() >= STARTER_MEMBER_LIMIT:
                 raise TenantError(
@@ -84,7 +90,7 @@ class MemberOps(SeatOps, DepartmentOps):
                 self.require("seats")
                 self.give_seat(uid, self.plan(seat), "explicit")
             self.remember(client_token, "member.create", request, member.id)
-        return member.id
+        return generate_password() if member.login_type == "business_email" else None
 
     def patch_member(self, member_id: str, changes: dict[str, Any]) -> None:
         """Change only the given fields; `job` and `custom` merge key by key."""

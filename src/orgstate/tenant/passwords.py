@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
-import string
 
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.tenant.codes import LarkCode
+from orgstate.tenant.credentials import VALID_PASSWORD, generate_password
 from orgstate.tenant.members import MemberOps
 
 RESETS_PER_DAY = 5
-PASSWORD_LENGTH = 8
-ALPHABET = string.ascii_letters + string.digits
-VALID_PASSWORD = re.compile(r"(?=.*[A-Za-z])(?=.*[0-9])[A-Za-z0-9]{8,32}")
-
-
-def generate_password() -> str:
-    """ "An 8-digit password consisting of a mix of letters and numbers", from `secrets`."""
-    while True:
-        password = "".join(secrets.choice(ALPHABET) for _ in range(PASSWORD_LENGTH))
-        if VALID_PASSWORD.fullmatch(password):
-            return password
 
 
 class PasswordOps(MemberOps):
