@@ -11,16 +11,21 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import click
 
 from orgstate import __version__
+from orgstate.appliers.base import Backend
 from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
 from orgstate.config.loader import LoadedConfig, load_config
 from orgstate.config.schema import org_schema_text
 from orgstate.diagnostics import Diagnostic, has_errors
-from orgstate.errors import ConfigError, OrgstateError
+from orgstate.errors import ConfigError, OrgstateError, UsageError
+from orgstate.executor.apply import ApplyResult, StalePlan, apply_plan, plan_id
+from orgstate.executor.passwords import PasswordFile, new_secret_file
+from orgstate.executor.stale import stale_objects
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
 from orgstate.planner.fingerprints import bytes_digest
@@ -29,15 +34,19 @@ from orgstate.render.diagnostics import render_json, render_text
 from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
 from orgstate.render.plan_markdown import render_plan_markdown
 from orgstate.render.plan_text import render_plan_text
+from orgstate.render.progress import reporter_for_terminal
 from orgstate.render.tenant import render_tenant_json, render_tenant_text
 from orgstate.rules import check_static
 from orgstate.rules.context import RuleContext
+from orgstate.statestore import StateStore, open_store
+from orgstate.statestore.store import this_holder
 from orgstate.tenant import Tenant
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from orgstate.tenant.snapshot import read_state
 
 DEFAULT_CONFIG_PATHS = ("org.yaml", "org")
 DEFAULT_TENANT_DB = Path(".orgstate/tenant.db")
+DEFAULT_PASSWORDS_DIR = ".orgstate/passwords"
 # Large results stay referenced until the process ends (see main): freeing 100,000
 # members object by object costs more than the rest of the teardown.
 _RETAINED: list[object] = []
@@ -120,6 +129,42 @@ plan_format_option = click.option(
 )
 
 
+def _make_plan(
+    checked: tuple[LoadedConfig, RuleContext | None, list[Diagnostic]],
+    backend: Backend,
+    backend_url: str,
+    allow_removals: int | None,
+) -> Plan:
+    """Plan a configuration that passed its static checks against the backend's tenant."""
+    loaded, rules, static = checked
+    assert loaded.config is not None and rules is not None
+    snapshot = backend.read_snapshot()
+    digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
+    options = PlanOptions(backend=backend_url, allow_removals=allow_removals)
+    plan = build_plan(
+        loaded.config,
+        snapshot,
+        options,
+        sources=loaded.sources,
+        config_digest=digest,
+        snapshot_digest=backend.snapshot_digest,
+        rules=rules,
+    )
+    plan = dataclasses.replace(plan, diagnostics=(*static, *plan.diagnostics))
+    _RETAINED.extend((loaded, rules, snapshot, plan))
+    return plan
+
+
+def _checked(paths: tuple[Path, ...], output_format: str) -> tuple[LoadedConfig, RuleContext | None, list[Diagnostic]]:
+    """The configuration and its static diagnostics; on errors, print them and exit 1
+    before any backend is touched."""
+    checked = _static_diagnostics(paths)
+    if checked[0].config is None or has_errors(checked[2]):
+        _echo_diagnostics(checked[2], output_format)
+        sys.exit(1)
+    return checked
+
+
 @cli.command("plan")
 @config_option
 @backend_option
@@ -136,28 +181,9 @@ def plan_command(
     allow_removals: int | None,
 ) -> None:
     """Diff the configuration against the live tenant and show the changes."""
-    loaded, rules, static = _static_diagnostics(paths)
-    if loaded.config is None or has_errors(static):
-        _echo_diagnostics(static, "json" if output_format == "json" else "text")
-        sys.exit(1)
-    backend = open_backend(backend_url)
-    try:
-        snapshot = backend.read_snapshot()
-    finally:
-        backend.close()
-    digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
-    options = PlanOptions(backend=backend_url, allow_removals=allow_removals)
-    plan = build_plan(
-        loaded.config,
-        snapshot,
-        options,
-        sources=loaded.sources,
-        config_digest=digest,
-        snapshot_digest=backend.snapshot_digest,
-        rules=rules,
-    )
-    plan = dataclasses.replace(plan, diagnostics=(*static, *plan.diagnostics))
-    _RETAINED.extend((loaded, rules, snapshot, plan))
+    checked = _checked(paths, "json" if output_format == "json" else "text")
+    with closing(open_backend(backend_url)) as backend:
+        plan = _make_plan(checked, backend, backend_url, allow_removals)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render_plan_json(plan) + "\n")
@@ -171,6 +197,169 @@ def _plan_exit_code(plan: Plan, detailed: bool) -> int:
     if not plan.applyable:
         return 1
     return 2 if detailed and plan.has_changes else 0
+
+
+state_option = click.option(
+    "--state",
+    "state_url",
+    envvar="ORGSTATE_STATE",
+    default=None,
+    help="Where the journal, lock and audit log live: sqlite:PATH (default sqlite:.orgstate/state.db) or "
+    "postgresql://...",
+)
+
+
+@cli.command()
+@click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@config_option
+@click.option(
+    "--backend",
+    "backend_url",
+    default=None,
+    envvar="ORGSTATE_BACKEND",
+    help="Default: the saved plan's backend, else local:.orgstate/tenant.db.",
+)
+@state_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
+@click.option("--allow-removals", type=click.IntRange(min=0), help="Allow up to N destructive changes.")
+@click.option(
+    "--passwords-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_PASSWORDS_DIR,
+    show_default=True,
+    help="Where files of generated passwords (mode 0600) go.",
+)
+def apply(
+    plan_file: Path | None,
+    paths: tuple[Path, ...],
+    backend_url: str | None,
+    state_url: str | None,
+    auto_approve: bool,
+    allow_removals: int | None,
+    passwords_dir: Path,
+) -> None:
+    """Carry out a saved plan, or plan and ask before carrying it out."""
+    if plan_file is not None and paths:
+        raise UsageError("give a saved plan or -f, not both")
+    saved = read_plan(plan_file) if plan_file is not None else None
+    checked = _checked(paths, "text") if saved is None else None
+    url = backend_url or (saved.backend if saved else DEFAULT_BACKEND)
+    with closing(open_backend(url)) as backend, closing(open_store(state_url)) as store:
+        if checked is not None:
+            plan = _make_plan(checked, backend, url, allow_removals)
+            click.echo(render_plan_text(plan, colour=use_colour()), color=use_colour())
+            if plan.applyable and plan.has_changes:
+                _approve(auto_approve)
+        else:
+            plan = saved
+            _refuse_stale(plan, backend, store)
+        if not plan.applyable:
+            raise OrgstateError("the plan has errors and cannot be applied")
+        if not plan.has_changes:
+            click.echo("Nothing to apply.")
+            return
+        passwords = PasswordFile(passwords_dir, f"passwords-{plan_id(plan)}")
+        result = apply_plan(plan, backend, store, passwords, reporter_for_terminal())
+    _report_apply(plan, result)
+    sys.exit(0 if result.ok else 1)
+
+
+def _approve(auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "refusing to apply without a terminal to confirm on: review the plan and pass "
+            "--auto-approve, or apply a saved plan file"
+        )
+    answer = click.prompt(
+        "Do you want to apply these changes? Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer != "yes":
+        raise OrgstateError("apply cancelled")
+
+
+def _refuse_stale(plan: Plan, backend: Backend, store: StateStore) -> None:
+    """A saved plan applies only to the live state it was made from (checked before its
+    first change; a resumed run re-reads each target instead)."""
+    if store.statuses(plan_id(plan)):
+        return
+    stale = stale_objects(plan, backend.read_snapshot())
+    if stale:
+        lines = "\n".join(f"  {item.describe()}" for item in stale[:50])
+        more = f"\n  and {len(stale) - 50} more" if len(stale) > 50 else ""
+        raise StalePlan(f"the plan is stale: the tenant changed since it was made; plan again.\n{lines}{more}")
+
+
+def _report_apply(plan: Plan, result: ApplyResult) -> None:
+    click.echo(
+        f"Apply {'complete' if result.ok else 'incomplete'}: {len(result.done)} applied, "
+        f"{result.earlier} done earlier, {len(result.failed)} failed, {len(result.skipped)} skipped "
+        f"(plan {result.plan_id})."
+    )
+    changes = {change.id: change for change in plan.changes}
+    for change_id, error in sorted(result.failed.items()):
+        click.echo(f"  failed  {change_id} {changes[change_id].address}: {error}")
+    for change_id, why in sorted(result.skipped.items()):
+        click.echo(f"  skipped {change_id} {changes[change_id].address}: {why}")
+    if result.password_file:
+        click.echo(f"Initial passwords were written to {result.password_file} (readable by you only).")
+    if not result.ok:
+        click.echo("Run apply again to retry what failed; completed changes are not repeated.")
+
+
+@cli.command("log")
+@state_option
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+def log_command(state_url: str | None, limit: int) -> None:
+    """Show the audit log of applied operations."""
+    with closing(open_store(state_url)) as store:
+        entries = store.entries(limit)
+    if not entries:
+        click.echo("The audit log is empty.")
+    for entry in entries:
+        where = " ".join(part for part in (entry.plan_id, entry.change_id) if part)
+        click.echo(
+            f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {where} {entry.address} {entry.action}: "
+            f"{entry.outcome}" + (f" ({entry.message})" if entry.message else "")
+        )
+
+
+@cli.command()
+@click.argument("lock_id")
+@state_option
+def unlock(lock_id: str, state_url: str | None) -> None:
+    """Break a stale apply lock (one whose run died)."""
+    with closing(open_store(state_url)) as store:
+        if not store.break_lock(lock_id):
+            current = store.current_lock()
+            held = f"; the lock now is {current.id}, held by {current.holder}" if current else "; no lock is held"
+            raise OrgstateError(f"no lock {lock_id}{held}")
+        store.record(this_holder(), "lock", "unlock", "done", f"broke lock {lock_id}")
+    click.echo(f"Released lock {lock_id}.")
+
+
+@cli.command("reset-password")
+@click.argument("member")
+@click.option(
+    "--send",
+    type=click.Choice(["email", "phone", "self"]),
+    help="Have the tenant deliver the password instead of writing a file.",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="A new file for the password (0600).")
+@backend_option
+@state_option
+def reset_password(member: str, send: str | None, out: Path | None, backend_url: str, state_url: str | None) -> None:
+    """Reset a member's login password (business-email logins only)."""
+    with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
+        password = backend.reset_password(member)
+        if send is not None and out is None:
+            delivery = f"sent by {send}"
+        else:
+            path = new_secret_file(Path(DEFAULT_PASSWORDS_DIR), f"reset-{member}", f"{member},{password}\n", out)
+            delivery = f"written to {path}"
+        store.record(this_holder(), f"member.{member}", "reset_password", "done", delivery)
+    click.echo(f"The password of {member} was reset and {delivery}.")
 
 
 @cli.command()

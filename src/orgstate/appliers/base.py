@@ -35,4 +35,17 @@ class Backend(Protocol):
 
     def apply(self, change: Change) -> Outcome: ...
 
+    def verify(self, change: Change) -> str | None:
+        """Re-read the change's target: None when it holds `after`, else what differs."""
+        ...
+
+    def take_passwords(self) -> dict[str, str]:
+        """Initial passwords that the changes applied so far generated (member -> password),
+        handed over once."""
+        ...
+
+    def reset_password(self, member_id: str) -> str:
+        """Reset a member's login password and return the new one."""
+        ...
+
     def close(self) -> None: ...

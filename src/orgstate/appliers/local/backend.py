@@ -17,6 +17,7 @@ from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import Department, MailTransfer, Member, Transfers
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
+from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant import AUTO, Tenant
 from orgstate.tenant.clock import Clock
 from orgstate.tenant.snapshot import read_state_and_digest
@@ -24,12 +25,22 @@ from orgstate.tenant.snapshot import read_state_and_digest
 T = TypeVar("T")
 Handler = Callable[["LocalBackend", Change], Outcome]
 HANDLERS: dict[tuple[str, str], Handler] = {}
+Verifier = Callable[["LocalBackend", Change], str | None]
+VERIFIERS: dict[tuple[str, str], Verifier] = {}
 
 
 def handles(change_type: str, action: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         HANDLERS[(change_type, action)] = handler
         return handler
+
+    return register
+
+
+def verifies(change_type: str, action: str) -> Callable[[Verifier], Verifier]:
+    def register(verifier: Verifier) -> Verifier:
+        VERIFIERS[(change_type, action)] = verifier
+        return verifier
 
     return register
 
@@ -62,6 +73,7 @@ class LocalBackend:
             )
         self.tenant = Tenant(self.path, clock=clock, actor=actor)
         self.snapshot_digest: str | None = None
+        self._passwords: dict[str, str] = {}
 
     @property
     def name(self) -> str:
@@ -73,6 +85,16 @@ class LocalBackend:
 
     def apply(self, change: Change) -> Outcome:
         return HANDLERS[(change.type, change.action)](self, change)
+
+    def verify(self, change: Change) -> str | None:
+        return VERIFIERS[(change.type, change.action)](self, change)
+
+    def take_passwords(self) -> dict[str, str]:
+        passwords, self._passwords = self._passwords, {}
+        return passwords
+
+    def reset_password(self, member_id: str) -> str:
+        return self.tenant.reset_password(member_id)
 
     def close(self) -> None:
         self.tenant.close()
@@ -148,7 +170,11 @@ def _create_member(backend: LocalBackend, change: Change) -> Outcome:
     seat = after.pop("seat", None)
     current = backend._member_fields(change.key)
     if current is None:
-        backend.tenant.create_member(Member.model_validate(after), seat=seat, client_token=client_token(change))
+        password = backend.tenant.create_member(
+            Member.model_validate(after), seat=seat, client_token=client_token(change)
+        )
+        if password is not None:
+            backend._passwords[change.key] = password
         return Outcome.CREATED
     # Status is not a field to patch: suspend and resume are changes of their own.
     wanted = Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})
@@ -293,3 +319,98 @@ def _release_seat(backend: LocalBackend, change: Change) -> Outcome:
         return Outcome.UNCHANGED
     backend.tenant.release_seats([before["member"]])
     return Outcome.DELETED
+
+
+# -- verification: does the live target now hold what the change wanted? ---------------
+
+
+def _mismatch(current: dict[str, Any] | None, wanted: dict[str, Any], what: str) -> str | None:
+    if current is None:
+        return f"{what} does not exist"
+    left = differing(current, wanted)
+    return None if not left else f"{what} differs in {', '.join(sorted(left))}"
+
+
+@verifies("department", "create")
+@verifies("department", "update")
+def _verify_department(backend: LocalBackend, change: Change) -> str | None:
+    return _mismatch(backend._department_fields(change.key), change.after or {}, change.address)
+
+
+@verifies("member", "create")
+@verifies("member", "update")
+def _verify_member(backend: LocalBackend, change: Change) -> str | None:
+    wanted = {k: v for k, v in (change.after or {}).items() if k != "status"}
+    if change.action == "create":
+        wanted = Member.model_validate({k: v for k, v in wanted.items() if k != "seat"}).model_dump(
+            mode="json", exclude={"seat", "status"}
+        ) | {"seat": wanted.get("seat")}
+    return _mismatch(backend._member_fields(change.key), wanted, change.address)
+
+
+@verifies("member", "suspend")
+@verifies("member", "resume")
+def _verify_status(backend: LocalBackend, change: Change) -> str | None:
+    member = existing(lambda: backend.tenant.member(change.key))
+    wanted = "suspended" if change.action == "suspend" else "active"
+    if member is None or (member.status == "suspended") != (wanted == "suspended"):
+        return f"{change.address} is not {wanted}"
+    return None
+
+
+@verifies("member", "restore")
+def _verify_restore(backend: LocalBackend, change: Change) -> str | None:
+    return None if backend._member_fields(change.key) is not None else f"{change.address} is still deleted"
+
+
+@verifies("member", "delete")
+@verifies("department", "delete")
+@verifies("user_group", "delete")
+def _verify_gone(backend: LocalBackend, change: Change) -> str | None:
+    lookup = {
+        "member": backend._member_fields,
+        "department": backend._department_fields,
+        "user_group": backend._group_fields,
+    }[change.type]
+    return None if lookup(change.key) is None else f"{change.address} still exists"
+
+
+@verifies("user_group", "create")
+@verifies("user_group", "update")
+def _verify_group(backend: LocalBackend, change: Change) -> str | None:
+    return _mismatch(backend._group_fields(change.key), change.after or {}, change.address)
+
+
+@verifies("group_member", "add")
+@verifies("group_member", "remove")
+def _verify_membership(backend: LocalBackend, change: Change) -> str | None:
+    pair = change.after or change.before or {}
+    group = existing(lambda: backend.tenant.group(pair["group"]))
+    inside = group is not None and pair["member"] in group.members
+    if inside != (change.action == "add"):
+        return f"{pair['member']} is {'not ' if change.action == 'add' else ''}in {pair['group']}"
+    return None
+
+
+@verifies("seat", "assign")
+@verifies("seat", "release")
+def _verify_seat(backend: LocalBackend, change: Change) -> str | None:
+    pair = change.after or change.before or {}
+    held = backend.tenant.seat_of(pair["member"]) if backend._member_fields(pair["member"]) else None
+    if (held == pair["plan"]) != (change.action == "assign"):
+        return f"{pair['member']} holds {held or 'no seat'}"
+    return None
+
+
+@verifies("resources", "transfer")
+def _verify_transfer(backend: LocalBackend, change: Change) -> str | None:
+    member = existing(lambda: backend.tenant.member(change.key))
+    if member is None:
+        return None  # deleted since: a delete takes what is left
+    left = member.resources.counts()
+    kept = [
+        field
+        for field, entry in (change.after or {}).items()
+        if entry.get("to") is not None and any(left.get(kind) for kind in TRANSFER_KINDS.get(field, ()))
+    ]
+    return f"{change.key} still owns {', '.join(kept)}" if kept else None

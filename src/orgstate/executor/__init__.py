@@ -1,0 +1,1 @@
+"""Carrying a plan out: in dependency order, journaled, under the lock, resumable."""

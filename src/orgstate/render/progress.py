@@ -1,0 +1,56 @@
+"""Apply's progress, for the CLI: a rich progress bar on a terminal, one line per
+change in CI logs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from orgstate.executor.reporter import Reporter
+from orgstate.planner.changes import Change
+from orgstate.render.plan_text import symbol
+
+
+class LineReporter(Reporter):
+    def starting(self, total: int, pending: int) -> None:
+        if pending < total:
+            click.echo(f"Resuming: {total - pending} of {total} changes were done by an earlier run.")
+
+    def change_done(self, change: Change, status: str, detail: str) -> None:
+        click.echo(f"{change.id} {symbol(change)} {change.address} {change.action}: {status} ({detail})")
+
+
+class ProgressReporter(Reporter):
+    def __init__(self) -> None:
+        self.console = Console(file=sys.stderr)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+
+    def starting(self, total: int, pending: int) -> None:
+        self.progress.start()
+        self.task = self.progress.add_task("applying", total=total, completed=total - pending)
+
+    def change_done(self, change: Change, status: str, detail: str) -> None:
+        assert self.task is not None
+        self.progress.update(self.task, advance=1, description=f"{change.address} {change.action}")
+        if status != "done":
+            self.progress.console.print(
+                f"[red]{status}[/red] {change.id} {change.address}: {detail}", markup=True, highlight=False
+            )
+
+    def finished(self) -> None:
+        self.progress.stop()
+
+
+def reporter_for_terminal() -> Reporter:
+    return ProgressReporter() if sys.stderr.isatty() and sys.stdout.isatty() else LineReporter()
