@@ -24,7 +24,7 @@ from orgstate.config.schema import org_schema_text
 from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.errors import ConfigError, OrgstateError, UsageError
 from orgstate.executor.apply import ApplyResult, StalePlan, apply_plan, plan_id
-from orgstate.executor.passwords import PasswordFile, new_secret_file
+from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.stale import stale_objects
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
@@ -352,12 +352,23 @@ def unlock(lock_id: str, state_url: str | None) -> None:
 def reset_password(member: str, send: str | None, out: Path | None, backend_url: str, state_url: str | None) -> None:
     """Reset a member's login password (business-email logins only)."""
     with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
-        password = backend.reset_password(member)
-        if send is not None and out is None:
-            delivery = f"sent by {send}"
-        else:
-            path = new_secret_file(Path(DEFAULT_PASSWORDS_DIR), f"reset-{member}", f"{member},{password}\n", out)
+        sink = (
+            None
+            if send is not None and out is None
+            else PasswordFile(Path(DEFAULT_PASSWORDS_DIR), f"reset-{member}", out)
+        )
+        path = sink.reserve() if sink is not None else None
+        try:
+            password = backend.reset_password(member)
+        except OrgstateError:
+            if path is not None:
+                path.unlink()
+            raise
+        if sink is not None:
+            sink.write(member, password)
             delivery = f"written to {path}"
+        else:
+            delivery = f"sent by {send}"
         store.record(this_holder(), f"member.{member}", "reset_password", "done", delivery)
     click.echo(f"The password of {member} was reset and {delivery}.")
 

@@ -9,7 +9,7 @@ import pytest
 
 from orgstate.statestore import StateStore, open_store
 from orgstate.statestore.store import LockHeld
-from tests.statestore.conftest import BACKENDS
+from tests.conftest import BACKENDS
 
 
 @BACKENDS

@@ -72,7 +72,7 @@ def apply_plan(
             if statuses.get(change.id) == "done":
                 continue
             _run(change, backend, store, passwords, reporter, holder, result)
-        result.password_file = str(passwords.path) if passwords.path else None
+        result.password_file = str(passwords.path) if passwords.created else None
     finally:
         store.release(lock)
         reporter.finished()

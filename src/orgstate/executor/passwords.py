@@ -8,31 +8,50 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from orgstate.errors import UsageError
+
 
 class PasswordFile:
-    def __init__(self, directory: Path, stem: str) -> None:
+    """member,password lines in a new private file, created with the first password."""
+
+    def __init__(self, directory: Path, stem: str, path: Path | None = None) -> None:
         self.directory = directory
         self.stem = stem
-        self.path: Path | None = None
+        self.path: Path | None = path
+        self.created = False
+
+    def reserve(self) -> Path:
+        """Create the file now (before any password exists), so that a password is never
+        generated with nowhere to go."""
+        if not self.created:
+            self.path = new_secret_file(self.directory, self.stem, self.path)
+            self.created = True
+            append(self.path, "member,password\n")
+        assert self.path is not None
+        return self.path
 
     def write(self, member_id: str, password: str) -> None:
-        if self.path is None:
-            self.path = new_secret_file(self.directory, self.stem, "member,password\n")
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{member_id},{password}\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        append(self.reserve(), f"{member_id},{password}\n")
 
 
-def new_secret_file(directory: Path, stem: str, content: str, path: Path | None = None) -> Path:
-    """Create a file that did not exist, mode 0600, holding `content`."""
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def new_secret_file(directory: Path, stem: str, path: Path | None = None) -> Path:
+    """Create an empty file that did not exist, mode 0600 (a name that exists is refused)."""
     if path is None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = directory / f"{stem}-{stamp}-{os.getpid()}.csv"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise UsageError(f"{path} exists; passwords go to a new file only") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create it: {exc.strerror}") from None
+    os.close(descriptor)
     return path

@@ -8,6 +8,7 @@ taken over, one elsewhere needs `orgstate unlock ID`.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import os
 import secrets
 import socket
@@ -57,11 +58,7 @@ class AuditEntry:
 
 def this_holder() -> str:
     """Who runs this apply: user@host pid N (a dead pid on this host frees the lock)."""
-    try:
-        user = os.getlogin()
-    except OSError:
-        user = os.environ.get("USER", "unknown")
-    return f"{user}@{socket.gethostname()} pid {os.getpid()}"
+    return f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
 
 
 def _is_dead_here(holder: str) -> bool:
