@@ -36,10 +36,11 @@ class DepartmentOps(TenantCore):
 
     def create_department(self, department: Department, client_token: str | None = None) -> str:
         request = department.model_dump(mode="json")
+        # A replay is no new operation: no transaction, no audit entry.
+        self.require("members")
+        if self.replayed(client_token, "department.create", request):
+            return department.id
         with self.write("department.create", f"department.{department.id}", **request):
-            self.require("members")
-            if self.replayed(client_token, "department.create", request):
-                return department.id
             if department.id in RESERVED_IDS or department.id.startswith("od-"):
                 raise TenantError(ErrorKind.INVALID, f"'{department.id}' is reserved for Lark's own department ids")
             if self.one("SELECT 1 FROM departments WHERE id = ?", (department.id,)):

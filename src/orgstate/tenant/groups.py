@@ -37,10 +37,11 @@ class GroupOps(MemberOps):
 
     def create_group(self, group_id: str, name: str, description: str = "", client_token: str | None = None) -> str:
         request = {"id": group_id, "name": name, "description": description}
+        # A replay is no new operation: no transaction, no audit entry.
+        self.require("members")
+        if self.replayed(client_token, "user_group.create", request):
+            return group_id
         with self.write("user_group.create", f"user_group.{group_id}", **request):
-            self.require("members")
-            if self.replayed(client_token, "user_group.create", request):
-                return group_id
             try:
                 UserGroup(id=group_id, name=name, description=description)
             except ValidationError as exc:

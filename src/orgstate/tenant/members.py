@@ -71,10 +71,11 @@ class MemberOps(SeatOps, DepartmentOps):
         if member.has_explicit_seat:
             seat = member.seat
         request = {**member.model_dump(mode="json", exclude={"seat"}), "seat": seat if seat is not AUTO else "auto"}
+        # A replay is no new operation: no transaction, no audit entry.
+        self.require("members")
+        if self.replayed(client_token, "member.create", request):
+            return None
         with self.write("member.create", f"member.{member.id}", **request):
-            self.require("members")
-            if self.replayed(client_token, "member.create", request):
-                return None
             self.require_member_edits()
             if not self.plans_in_use() and self.member_count() >= STARTER_MEMBER_LIMIT:
                 raise TenantError(

@@ -201,13 +201,16 @@ def _set_seat(backend: LocalBackend, member_id: str, plan: str | None) -> None:
 
 
 @handles("member", "suspend")
-def _suspend_member(backend: LocalBackend, change: Change) -> Outcome:
-    return Outcome.UPDATED if backend.tenant.suspend_member(change.key) else Outcome.UNCHANGED
-
-
 @handles("member", "resume")
-def _resume_member(backend: LocalBackend, change: Change) -> Outcome:
-    return Outcome.UPDATED if backend.tenant.resume_member(change.key) else Outcome.UNCHANGED
+def _set_status(backend: LocalBackend, change: Change) -> Outcome:
+    suspending = change.action == "suspend"
+    if (backend.tenant.member(change.key).status == "suspended") == suspending:
+        return Outcome.UNCHANGED
+    if suspending:
+        backend.tenant.suspend_member(change.key)
+    else:
+        backend.tenant.resume_member(change.key)
+    return Outcome.UPDATED
 
 
 @handles("member", "delete")
@@ -240,10 +243,12 @@ def _transfer_resources(backend: LocalBackend, change: Change) -> Outcome:
             recipients[resource] = (
                 MailTransfer(action="transfer", to=entry["to"]) if resource == "mail" else entry["to"]
             )
-    if not recipients or backend._member_fields(change.key) is None:
-        return Outcome.UNCHANGED
-    moved = backend.tenant.transfer_resources(change.key, Transfers(**recipients))
-    return Outcome.UPDATED if any(item.count for item in moved) else Outcome.UNCHANGED
+    member = existing(lambda: backend.tenant.member(change.key))
+    owned = member.resources.counts() if member is not None else {}
+    if not any(owned.get(kind) for field in recipients for kind in TRANSFER_KINDS[field]):
+        return Outcome.UNCHANGED  # nothing left to move: done before, or never there
+    backend.tenant.transfer_resources(change.key, Transfers(**recipients))
+    return Outcome.UPDATED
 
 
 # -- user groups, their members, seats ---------------------------------------------------
@@ -290,17 +295,20 @@ def _delete_group(backend: LocalBackend, change: Change) -> Outcome:
 @handles("group_member", "add")
 def _add_group_member(backend: LocalBackend, change: Change) -> Outcome:
     after = change.after or {}
-    codes = backend.tenant.add_group_members(after["group"], [after["member"]])
-    return Outcome.CREATED if codes[after["member"]] == 0 else Outcome.UNCHANGED
+    if after["member"] in backend.tenant.group(after["group"]).members:
+        return Outcome.UNCHANGED
+    backend.tenant.add_group_members(after["group"], [after["member"]])
+    return Outcome.CREATED
 
 
 @handles("group_member", "remove")
 def _remove_group_member(backend: LocalBackend, change: Change) -> Outcome:
     before = change.before or {}
-    if backend._group_fields(before["group"]) is None or backend._member_fields(before["member"]) is None:
+    group = existing(lambda: backend.tenant.group(before["group"]))
+    if group is None or before["member"] not in group.members:
         return Outcome.UNCHANGED
-    removed = backend.tenant.remove_group_members(before["group"], [before["member"]])
-    return Outcome.DELETED if removed else Outcome.UNCHANGED
+    backend.tenant.remove_group_members(before["group"], [before["member"]])
+    return Outcome.DELETED
 
 
 @handles("seat", "assign")
