@@ -23,8 +23,10 @@ def organization(draw: st.DrawFn) -> dict[str, Any]:
     departments = [{"id": d, "name": d.upper(), "parent": PARENTS[d]} for d in DEPARTMENTS]
     declared_departments = [d for d in departments if d["id"] in ("eng", "ops") or draw(st.booleans())]
     declared_ids = {d["id"] for d in declared_departments}
-    live_departments = [d for d in departments if d["id"] in ("eng", "ops") or draw(st.booleans())]
-    live_ids = {d["id"] for d in live_departments}
+    live_ids = {d["id"] for d in departments if d["id"] in ("eng", "ops") or draw(st.booleans())}
+    live_ids |= {PARENTS[d] for d in live_ids if PARENTS[d]}  # a live department's parent is live
+    live_ids |= {PARENTS[d] for d in live_ids if PARENTS[d]}
+    live_departments = [d for d in departments if d["id"] in live_ids]
 
     def version(index: int, departments: set[str], live: bool) -> dict[str, Any]:
         member_id = MEMBERS[index]
