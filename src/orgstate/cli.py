@@ -22,15 +22,22 @@ from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
 from orgstate.config.loader import LoadedConfig, load_config
 from orgstate.config.schema import org_schema_text
 from orgstate.diagnostics import Diagnostic, has_errors
+from orgstate.drift.detect import detect_drift
 from orgstate.errors import ConfigError, OrgstateError, UsageError
 from orgstate.executor.apply import ApplyResult, StalePlan, apply_plan, plan_id
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.stale import stale_objects
+from orgstate.export.document import export_document
+from orgstate.export.merge import merge_into
+from orgstate.export.split import write_split
+from orgstate.export.writer import HEADER, to_yaml, write_new
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
 from orgstate.planner.fingerprints import bytes_digest
 from orgstate.planner.plan import Plan
 from orgstate.render.diagnostics import render_json, render_text
+from orgstate.render.drift import render_drift_json, render_drift_markdown, render_drift_text, summary_line
+from orgstate.render.drift_html import render_drift_html
 from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
 from orgstate.render.plan_markdown import render_plan_markdown
 from orgstate.render.plan_text import render_plan_text
@@ -371,6 +378,77 @@ def reset_password(member: str, send: str | None, out: Path | None, backend_url:
             delivery = f"sent by {send}"
         store.record(this_holder(), f"member.{member}", "reset_password", "done", delivery)
     click.echo(f"The password of {member} was reset and {delivery}.")
+
+
+@cli.command()
+@config_option
+@backend_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
+def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Path | None) -> None:
+    """Report where the live tenant differs from the configuration: exit 2 on drift, 0 when clean."""
+    loaded, rules, _ = _checked(paths, "json" if output_format == "json" else "text")
+    assert loaded.config is not None
+    with closing(open_backend(backend_url)) as backend:
+        snapshot = backend.read_snapshot()
+    report = detect_drift(loaded.config, snapshot, backend_url, rules)
+    _RETAINED.extend((loaded, rules, snapshot))
+    renderers = {
+        "text": render_drift_text,
+        "markdown": render_drift_markdown,
+        "json": render_drift_json,
+        "html": render_drift_html,
+    }
+    text = renderers[output_format](report)
+    if out is None:
+        click.echo(text)
+    else:
+        write_new(out, text if text.endswith("\n") else text + "\n")
+        click.echo(f"{summary_line(report)} Report written to {out}.")
+    sys.exit(2 if report.has_drift else 0)
+
+
+@cli.command("export")
+@backend_option
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=False), help="Write a new file.")
+@click.option(
+    "--merge",
+    "merge",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Update this hand-written file in place, keeping its comments and order.",
+)
+@click.option(
+    "--split",
+    "split",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Write one file per department into this directory.",
+)
+def export_command(backend_url: str, out: Path | None, merge: Path | None, split: Path | None) -> None:
+    """Write the live tenant as configuration (YAML)."""
+    if sum(option is not None for option in (out, merge, split)) > 1:
+        raise UsageError("choose one of -o, --merge and --split")
+    with closing(open_backend(backend_url)) as backend:
+        document = export_document(backend.read_snapshot())
+    header = HEADER.format(backend=backend_url)
+    if merge is not None:
+        changes = merge_into(merge, document)
+        click.echo(f"Merged into {merge}: " + (f"{len(changes)} change(s)" if changes else "nothing to change"))
+        for change in changes:
+            click.echo(f"  {change}")
+    elif split is not None:
+        for path in write_split(split, document, header):
+            click.echo(f"wrote {path}")
+    elif out is not None:
+        write_new(out, to_yaml(document, header))
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(to_yaml(document, header), nl=False)
 
 
 @cli.command()

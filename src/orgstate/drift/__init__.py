@@ -1,0 +1,1 @@
+"""Drift: where the live tenant no longer matches the configuration."""

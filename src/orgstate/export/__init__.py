@@ -1,0 +1,2 @@
+"""Export: the live tenant as configuration (a new file, a split directory, or merged
+into a hand-written file without disturbing it)."""

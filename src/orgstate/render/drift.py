@@ -1,0 +1,90 @@
+"""Drift reports as text, markdown (an issue or a chat message) and JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from orgstate.drift.detect import KINDS, DriftItem, DriftReport
+from orgstate.render.plan_markdown import code, escape
+
+NO_DRIFT = "No drift: the tenant matches the configuration."
+HEADINGS = {
+    "changed": "Changed outside orgstate",
+    "unmanaged": "Unmanaged (live, not declared)",
+    "missing": "Missing (declared, not live)",
+}
+FORMAT_VERSION = "1.0"
+
+
+def show_value(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value) if isinstance(value, str) else json.dumps(value)
+
+
+def summary_line(report: DriftReport) -> str:
+    if not report.has_drift:
+        return NO_DRIFT
+    return "Drift: " + ", ".join(f"{count} {kind}" for kind, count in report.summary.items())
+
+
+def _text_line(item: DriftItem) -> str:
+    if item.kind == "changed":
+        return f"  ~ {item.address} {item.field}: live {show_value(item.live)}, declared {show_value(item.declared)}"
+    if item.kind == "unmanaged":
+        return f"  + {item.address} (live: {show_value(item.live)})"
+    return f"  - {item.address} (declared: {show_value(item.declared)})"
+
+
+def render_drift_text(report: DriftReport) -> str:
+    lines = [f"orgstate drift for {report.backend} ({report.created_at})"]
+    for kind in KINDS:
+        items = [item for item in report.items if item.kind == kind]
+        if items:
+            lines += ["", f"{HEADINGS[kind]}:", *(_text_line(item) for item in items)]
+    if report.ignored:
+        lines += ["", f"Ignored (policy.ignore): {', '.join(report.ignored)}"]
+    return "\n".join([*lines, "", summary_line(report)])
+
+
+def render_drift_markdown(report: DriftReport) -> str:
+    lines = [
+        f"## orgstate drift: {escape(summary_line(report))}",
+        "",
+        f"Backend {code(report.backend)}, {escape(report.created_at)}.",
+        "",
+    ]
+    if report.has_drift:
+        lines += ["| Kind | Object | Field | Live | Declared |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"| {item.kind} | {code(item.address, in_table=True)} | {escape(item.field or '')} | "
+            f"{escape(show_value(item.live))} | {escape(show_value(item.declared))} |"
+            for item in report.items
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def drift_document(report: DriftReport) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "backend": report.backend,
+        "created_at": report.created_at,
+        "drift": report.has_drift,
+        "summary": report.summary,
+        "items": [
+            {"kind": i.kind, "address": i.address, "field": i.field, "live": i.live, "declared": i.declared}
+            for i in report.items
+        ],
+        "seats": [
+            {"plan": s.plan, "purchased": s.purchased, "assigned": s.assigned_before, "declared": s.assigned_after}
+            for s in report.seats
+        ],
+        "ignored": list(report.ignored),
+    }
+
+
+def render_drift_json(report: DriftReport) -> str:
+    return json.dumps(drift_document(report), indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,347 @@
+"""The drift report as one self-contained HTML page, for a scheduled job to publish.
+
+The page loads nothing: the style is inline, there is no script, no font, no image; the
+only URL in it is the SVG namespace. Every user value (backend, addresses, fields,
+values, plan ids, ignored objects) goes through `html.escape`.
+
+What a script or a test can rely on:
+
+- `#backend`, `#created-at`: where the report was taken and when.
+- `#summary` holds `#count-changed`, `#count-unmanaged`, `#count-missing` (the numbers
+  alone); `#no-drift` appears only when there are no items.
+- `#seats` holds the chart `svg#seat-chart`: one `g.seat-plan[data-plan=<id>]` per plan,
+  in report order, with a `<title>` and a `text.seat-label` reading
+  `pro-2026: 38 of 40 seats (configuration: 30)`, and the bars `rect.seat-purchased`,
+  `rect.seat-assigned` (plus `.over` when more seats are held than bought) and
+  `rect.seat-configured`, all scaled to the largest count in the chart. Members without
+  a seat are listed in `ul.without-seat[data-plan=<id>]`. With no plans, `#no-seats`
+  replaces the chart.
+- `table#drift` (only when there are items): columns Kind, Object, Field, Live,
+  Declared; one `tr.drift-<kind>` per item, in report order.
+- `ul#ignored`: the objects policy.ignore kept out of the comparison, when any.
+
+Values are shown compactly: None as an em dash, lists and sets comma-joined (items only
+on one side are marked), mappings as `key: value` pairs, an empty string or list as
+"(empty)", anything else as its text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
+
+from orgstate.drift.detect import DriftItem, DriftReport
+from orgstate.planner.plan import SeatUse
+
+TITLE = "orgstate drift report"
+NO_DRIFT = "No drift: the tenant matches the configuration."
+SVG_NS = "http://www.w3.org/2000/svg"
+DASH = "\u2014"
+
+KIND_LABELS = {"changed": "Changed", "unmanaged": "Unmanaged", "missing": "Missing"}
+KIND_HINTS = {
+    "changed": "changed outside orgstate",
+    "unmanaged": "in the tenant, not declared",
+    "missing": "declared, not in the tenant",
+}
+
+# chart geometry, in SVG user units
+CHART_WIDTH = 760
+ROW_HEIGHT = 62
+BAR_Y = 24
+BAR_HEIGHT = 18
+CONFIG_Y = 46
+CONFIG_HEIGHT = 7
+
+STYLE = """
+:root {
+  color-scheme: light dark;
+  --fg: #1f2328; --muted: #59636e; --bg: #ffffff; --panel: #f6f8fa; --line: #d1d9e0;
+  --changed: #9a6700; --changed-bg: #fff8c5;
+  --unmanaged: #0969da; --unmanaged-bg: #ddf4ff;
+  --missing: #cf222e; --missing-bg: #ffebe9;
+  --track: #e6eaef; --assigned: #0969da; --over: #cf222e; --configured: #bf8700;
+  --ok: #1a7f37; --ok-bg: #dafbe1;
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    --fg: #e6edf3; --muted: #9198a1; --bg: #0d1117; --panel: #151b23; --line: #3d444d;
+    --changed: #d29922; --changed-bg: #3b2e0a;
+    --unmanaged: #4493f8; --unmanaged-bg: #0c2d4f;
+    --missing: #f85149; --missing-bg: #4b1113;
+    --track: #262c36; --assigned: #4493f8; --over: #f85149; --configured: #d29922;
+    --ok: #3fb950; --ok-bg: #0f2d1a;
+  }
+}
+* { box-sizing: border-box; }
+body {
+  margin: 0; padding: 2rem 1.5rem 3rem; background: var(--bg); color: var(--fg);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+}
+main { max-width: 1100px; margin: 0 auto; }
+h1 { font-size: 1.7rem; margin: 0 0 .25rem; letter-spacing: -.01em; }
+h2 { font-size: 1.15rem; margin: 2.25rem 0 .75rem; padding-bottom: .3rem; border-bottom: 1px solid var(--line); }
+code, .mono, td.object, td.field {
+  font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace;
+  font-size: .88em;
+}
+.meta { color: var(--muted); margin: 0; }
+.meta code { color: var(--fg); background: var(--panel); padding: .1em .35em; border-radius: 4px; }
+.cards { display: flex; flex-wrap: wrap; gap: .75rem; margin: 0; padding: 0; list-style: none; }
+.card {
+  flex: 1 1 12rem; padding: .8rem 1rem; border-radius: 8px; background: var(--panel);
+  border: 1px solid var(--line); border-left-width: 5px;
+}
+.card .count {
+  display: block; font-size: 2rem; font-weight: 650; line-height: 1.1; font-variant-numeric: tabular-nums;
+}
+.card .label { font-weight: 600; }
+.card .hint { display: block; color: var(--muted); font-size: .85rem; }
+.card.kind-changed { border-left-color: var(--changed); }
+.card.kind-unmanaged { border-left-color: var(--unmanaged); }
+.card.kind-missing { border-left-color: var(--missing); }
+.card.kind-changed .count { color: var(--changed); }
+.card.kind-unmanaged .count { color: var(--unmanaged); }
+.card.kind-missing .count { color: var(--missing); }
+.card.zero .count { color: var(--muted); }
+.ok {
+  margin: 1rem 0 0; padding: .7rem 1rem; border-radius: 8px; font-weight: 600;
+  color: var(--ok); background: var(--ok-bg); border: 1px solid var(--ok);
+}
+#seat-chart { display: block; width: 100%; max-width: 760px; height: auto; }
+#seat-chart text { fill: var(--fg); font: 14px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; }
+#seat-chart .seat-plan-id { font-weight: 650; }
+.seat-purchased { fill: var(--track); }
+.seat-assigned { fill: var(--assigned); }
+.seat-assigned.over { fill: var(--over); }
+.seat-configured { fill: var(--configured); }
+.legend { display: flex; flex-wrap: wrap; gap: 1.25rem; margin: .5rem 0 0; padding: 0; list-style: none;
+  color: var(--muted); font-size: .85rem; }
+.legend li::before { content: ""; display: inline-block; width: .9em; height: .9em; margin-right: .4em;
+  vertical-align: -.1em; border-radius: 2px; background: var(--swatch); }
+.legend .purchased { --swatch: var(--track); }
+.legend .assigned { --swatch: var(--assigned); }
+.legend .configured { --swatch: var(--configured); }
+.without-seat { color: var(--muted); font-size: .9rem; }
+table { width: 100%; border-collapse: collapse; font-size: .92rem; }
+thead th {
+  position: sticky; top: 0; background: var(--panel); text-align: left; font-weight: 600;
+  padding: .5rem .75rem; border-bottom: 2px solid var(--line);
+}
+tbody td { padding: .45rem .75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+tbody tr:hover td { background: var(--panel); }
+td.object { white-space: nowrap; }
+td.live, td.declared { overflow-wrap: anywhere; }
+.badge {
+  display: inline-block; min-width: 6.5em; text-align: center; padding: .05rem .5rem; border-radius: 999px;
+  font-size: .8rem; font-weight: 600; border: 1px solid currentColor;
+}
+.badge.kind-changed { color: var(--changed); background: var(--changed-bg); }
+.badge.kind-unmanaged { color: var(--unmanaged); background: var(--unmanaged-bg); }
+.badge.kind-missing { color: var(--missing); background: var(--missing-bg); }
+tr.drift-changed td.live { color: var(--muted); }
+.none, .empty { color: var(--muted); }
+.only { font-weight: 650; text-decoration: underline; text-decoration-thickness: 2px; text-underline-offset: 2px; }
+td.live .only { text-decoration-color: var(--missing); }
+td.declared .only { text-decoration-color: var(--ok); }
+#ignored { columns: 3 14rem; padding-left: 1.2rem; }
+footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
+"""
+
+
+def render_drift_html(report: DriftReport) -> str:
+    """The report as one HTML5 page that needs nothing from the network."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{TITLE}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        "<header>",
+        f"<h1>{TITLE}</h1>",
+        (
+            f'<p class="meta">Backend <code id="backend">{_e(report.backend)}</code> \u00b7 taken at '
+            f'<time id="created-at" datetime="{_e(report.created_at)}">{_e(report.created_at)}</time></p>'
+        ),
+        "</header>",
+        *_summary(report),
+        *_seats(report.seats),
+        *_table(report.items),
+        *_ignored(report.ignored),
+        "<footer>Generated by orgstate.</footer>",
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _summary(report: DriftReport) -> list[str]:
+    lines = ['<section id="summary" aria-labelledby="summary-title">', '<h2 id="summary-title">Summary</h2>']
+    lines.append('<ul class="cards">')
+    for kind, count in report.summary.items():
+        zero = " zero" if count == 0 else ""
+        lines.append(
+            f'<li class="card kind-{kind}{zero}"><span class="count" id="count-{kind}">{count}</span>'
+            f'<span class="label">{KIND_LABELS[kind]}</span><span class="hint">{KIND_HINTS[kind]}</span></li>'
+        )
+    lines.append("</ul>")
+    if not report.has_drift:
+        lines.append(f'<p id="no-drift" class="ok">{NO_DRIFT}</p>')
+    lines.append("</section>")
+    return lines
+
+
+def seat_label(seat: SeatUse) -> str:
+    """`pro-2026: 38 of 40 seats (configuration: 30)`."""
+    noun = "seat" if seat.purchased == 1 else "seats"
+    return f"{seat.plan}: {seat.assigned_before} of {seat.purchased} {noun} (configuration: {seat.assigned_after})"
+
+
+def _seats(seats: Iterable[SeatUse]) -> list[str]:
+    seats = list(seats)
+    lines = ['<section id="seats" aria-labelledby="seats-title">', '<h2 id="seats-title">Seat use per plan</h2>']
+    if not seats:
+        lines += ['<p id="no-seats" class="none">The tenant has no seat plans.</p>', "</section>"]
+        return lines
+    scale = max((max(s.purchased, s.assigned_before, s.assigned_after, 0) for s in seats), default=0)
+
+    def width(value: int) -> str:
+        share = max(value, 0) / scale if scale else 0.0
+        return f"{CHART_WIDTH * share:.1f}"
+
+    height = ROW_HEIGHT * len(seats)
+    lines.append(
+        f'<svg id="seat-chart" role="img" aria-labelledby="seat-chart-title" xmlns="{SVG_NS}" '
+        f'viewBox="0 0 {CHART_WIDTH} {height}" width="{CHART_WIDTH}" height="{height}">'
+    )
+    lines.append('<title id="seat-chart-title">Seats held now and wanted by the configuration, per plan</title>')
+    for row, seat in enumerate(seats):
+        label = seat_label(seat)
+        over = " over" if seat.assigned_before > seat.purchased else ""
+        lines += [
+            f'<g class="seat-plan" data-plan="{_e(seat.plan)}" transform="translate(0 {row * ROW_HEIGHT})">',
+            f"<title>{_e(label)}</title>",
+            f'<text class="seat-label" x="0" y="16"><tspan class="seat-plan-id">{_e(seat.plan)}</tspan>'
+            f"{_e(label[len(seat.plan) :])}</text>",
+            f'<rect class="seat-purchased" x="0" y="{BAR_Y}" width="{width(seat.purchased)}" '
+            f'height="{BAR_HEIGHT}" rx="3"></rect>',
+            f'<rect class="seat-assigned{over}" x="0" y="{BAR_Y}" width="{width(seat.assigned_before)}" '
+            f'height="{BAR_HEIGHT}" rx="3"></rect>',
+            f'<rect class="seat-configured" x="0" y="{CONFIG_Y}" width="{width(seat.assigned_after)}" '
+            f'height="{CONFIG_HEIGHT}" rx="2"></rect>',
+            "</g>",
+        ]
+    lines.append("</svg>")
+    lines.append(
+        '<ul class="legend"><li class="purchased">purchased</li><li class="assigned">assigned now</li>'
+        '<li class="configured">wanted by the configuration</li></ul>'
+    )
+    for seat in seats:
+        if seat.without_seat:
+            names = ", ".join(_e(name) for name in seat.without_seat)
+            lines.append(
+                f'<p class="without-seat" data-plan="{_e(seat.plan)}">Without a seat in <code>{_e(seat.plan)}</code>: '
+                f"{names}</p>"
+            )
+    lines.append("</section>")
+    return lines
+
+
+def _items(value: Any) -> list[Any] | None:
+    if isinstance(value, list | tuple):
+        return list(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return None
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}: {_scalar(value[key])}" for key in sorted(value, key=str))
+    items = _items(value)
+    if items is not None:
+        return ", ".join(_scalar(item) for item in items)
+    return str(value)
+
+
+def value_html(value: Any, other: Any = None) -> str:
+    """A value as compact escaped HTML; in a list, items not in `other` (a list) are marked."""
+    if value is None:
+        return f'<span class="none">{DASH}</span>'
+    if value == "" or value == [] or value == () or value == {}:
+        return '<span class="empty">(empty)</span>'
+    items = _items(value)
+    if items is None:
+        return _e(_scalar(value))
+    others = _items(other)
+    known = {_scalar(item) for item in others} if others is not None else None
+    shown = []
+    for item in items:
+        text = _e(_scalar(item))
+        shown.append(f'<span class="only">{text}</span>' if known is not None and _scalar(item) not in known else text)
+    return ", ".join(shown)
+
+
+def _row(item: DriftItem) -> str:
+    label = KIND_LABELS.get(item.kind, item.kind)
+    return (
+        f'<tr class="drift-{_e(item.kind)}">'
+        f'<td class="kind"><span class="badge kind-{_e(item.kind)}">{_e(label)}</span></td>'
+        f'<td class="object">{_e(item.address)}</td>'
+        f'<td class="field">{_e(item.field) if item.field is not None else value_html(None)}</td>'
+        f'<td class="live">{value_html(item.live, item.declared)}</td>'
+        f'<td class="declared">{value_html(item.declared, item.live)}</td>'
+        "</tr>"
+    )
+
+
+def _table(items: Iterable[DriftItem]) -> list[str]:
+    items = list(items)
+    if not items:
+        return []
+    return [
+        '<section id="details" aria-labelledby="details-title">',
+        '<h2 id="details-title">Drift</h2>',
+        '<table id="drift">',
+        "<thead><tr>"
+        '<th scope="col">Kind</th><th scope="col">Object</th><th scope="col">Field</th>'
+        '<th scope="col">Live</th><th scope="col">Declared</th>'
+        "</tr></thead>",
+        "<tbody>",
+        *(_row(item) for item in items),
+        "</tbody>",
+        "</table>",
+        "</section>",
+    ]
+
+
+def _ignored(ignored: Iterable[str]) -> list[str]:
+    ignored = list(ignored)
+    if not ignored:
+        return []
+    return [
+        '<section id="ignored-objects" aria-labelledby="ignored-title">',
+        '<h2 id="ignored-title">Ignored by policy</h2>',
+        f'<p class="meta">{len(ignored)} live object{"" if len(ignored) == 1 else "s"} left out of the comparison.</p>',
+        '<ul id="ignored">',
+        *(f"<li><code>{_e(address)}</code></li>" for address in ignored),
+        "</ul>",
+        "</section>",
+    ]
+
+
+__all__ = ["NO_DRIFT", "render_drift_html", "seat_label", "value_html"]
