@@ -111,7 +111,8 @@ def test_static_errors_stop_before_the_backend(tmp_path: Path) -> None:
     ("backend", "message"),
     [
         ("nowhere", "expected local:PATH"),
-        ("lark:https://open.larksuite.com", "the lark backend is not available in this version"),
+        ("lark:https://open.larksuite.com", "the lark backend needs LARK_APP_ID and LARK_APP_SECRET"),
+        ("scim:https://idp.example/scim/v2", "the scim backend is not available in this version"),
     ],
 )
 def test_bad_backends_are_one_line_errors(backend: str, message: str) -> None:

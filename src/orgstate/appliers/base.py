@@ -11,6 +11,7 @@ from typing import Protocol
 
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
+from orgstate.planner.plan import Plan
 
 
 class Outcome(Enum):
@@ -31,6 +32,10 @@ class Backend(Protocol):
     @property
     def snapshot_digest(self) -> str | None:
         """A digest of the last snapshot as read, if the backend has a cheap one."""
+        ...
+
+    def prepare(self, plan: Plan) -> None:
+        """Called once before a plan's changes are applied (a backend may look ahead)."""
         ...
 
     def apply(self, change: Change) -> Outcome: ...

@@ -17,4 +17,8 @@ def open_backend(url: str) -> Backend:
         from orgstate.appliers.local import LocalBackend
 
         return LocalBackend(rest)
+    if scheme == "lark":
+        from orgstate.appliers.lark import LarkBackend
+
+        return LarkBackend(rest)
     raise UsageError(f"backend '{url}': the {scheme} backend is not available in this version")

@@ -68,6 +68,7 @@ def apply_plan(
         statuses = store.statuses(result.plan_id)
         result.earlier = sum(1 for status in statuses.values() if status == "done")
         reporter.starting(len(plan.changes), len(plan.changes) - result.earlier)
+        backend.prepare(plan)
         for change in plan.changes:
             if statuses.get(change.id) == "done":
                 continue

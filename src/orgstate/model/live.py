@@ -58,7 +58,8 @@ class LiveMember(Member):
 
 class TenantInfo(StrictModel):
     name: Name
-    founder: Id
+    # The organization's creator; None when a backend cannot tell (the Open API does not say).
+    founder: Id | None = None
     # The tenant's date, when fixed (fixtures, tests); otherwise the system clock's.
     today: dt.date | None = None
     admins: dict[Id, tuple[AdminRole, ...]] = Field(default_factory=dict)

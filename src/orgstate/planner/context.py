@@ -28,6 +28,9 @@ class PlanOptions:
     # The admin the backend acts as (default: the founder); seat changes need rights.
     actor: str | None = None
     created_at: str | None = None
+    # Whether the backend can read and set a user group's seat assignment (the Open API
+    # cannot: its seats go member by member).
+    group_seats: bool = True
 
 
 @dataclass
@@ -135,10 +138,11 @@ class PlanContext(LiveIndex):
 
     @cached_property
     def admins(self) -> set[str]:
-        return {self.snapshot.tenant.founder, *self.snapshot.tenant.admins}
+        founder = self.snapshot.tenant.founder
+        return {*self.snapshot.tenant.admins, *([founder] if founder else [])}
 
     @cached_property
-    def primary_admin(self) -> str:
+    def primary_admin(self) -> str | None:
         primaries = sorted(m for m, roles in self.snapshot.tenant.admins.items() if "primary" in roles)
         return primaries[0] if primaries else self.snapshot.tenant.founder
 

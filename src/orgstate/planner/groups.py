@@ -20,7 +20,8 @@ def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
         if ctx.is_ignored("user_groups", group.id):
             continue
         address = f"user_group.{group.id}"
-        wanted = group.model_dump(mode="json", include=GROUP_FIELDS)
+        fields = GROUP_FIELDS if ctx.options.group_seats else GROUP_FIELDS - {"seat"}
+        wanted = group.model_dump(mode="json", include=fields)
         live = ctx.live_groups.get(group.id)
         group_needs: tuple[str, ...] = ()
         if live is None:
@@ -32,7 +33,7 @@ def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
             group_needs = (key("user_group", "create", address),)
             current_members: set[str] = set()
         else:
-            current = live.model_dump(mode="json", include=GROUP_FIELDS)
+            current = live.model_dump(mode="json", include=fields)
             differing = sorted(name for name in wanted if wanted[name] != current.get(name))
             if differing:
                 drafts.add(

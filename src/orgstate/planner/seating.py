@@ -254,6 +254,8 @@ def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Ite
 def _permission(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
     """Seat operations need the primary admin, or Billing with Member and Department."""
     actor = ctx.options.actor or ctx.snapshot.tenant.founder
+    if actor is None:
+        return  # the backend cannot tell who acts; the service itself refuses what it must
     roles = set(ctx.snapshot.tenant.admins.get(actor, ()))
     if actor == ctx.snapshot.tenant.founder or "primary" in roles or {"billing", "member_and_department"} <= roles:
         return

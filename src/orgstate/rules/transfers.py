@@ -37,7 +37,12 @@ class Disposition:
 
 
 def default_disposition(
-    kind: str, count: int, manager: str | None, first_member: str | None, department_peer: str | None, admin: str
+    kind: str,
+    count: int,
+    manager: str | None,
+    first_member: str | None,
+    department_peer: str | None,
+    admin: str | None,
 ) -> Disposition:
     """The page's table "Who will receive a member's resources by default?"."""
 
@@ -59,7 +64,7 @@ def default_disposition(
     if kind == "approvals":
         return to(manager, "process_admin")
     if kind == "helpdesks":
-        return Disposition(kind, count, "transferred", admin, True)  # "transfer to the organization administrator"
+        return to(admin, "retained")  # "By default transfer to the organization administrator."
     if kind == "department_groups":
         return to(department_peer, "dissolved")
     if kind == "chat_groups":

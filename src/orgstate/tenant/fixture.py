@@ -44,6 +44,8 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
         if value is not None and value not in known:  # type: ignore[operator]
             yield error("REF-UNKNOWN", f"unknown {kind} '{value}'", at=at)
 
+    if state.tenant.founder is None:
+        yield error("CFG-SCHEMA", "a tenant fixture names its founder", at=("tenant",))
     yield from unknown("member", state.tenant.founder, members, ("tenant", "founder"))
     for admin in state.tenant.admins:
         yield from unknown("member", admin, members, ("tenant", "admins", admin))

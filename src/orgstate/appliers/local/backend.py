@@ -17,6 +17,7 @@ from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import Department, MailTransfer, Member, Transfers
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
+from orgstate.planner.plan import Plan
 from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant import AUTO, Tenant
 from orgstate.tenant.clock import Clock
@@ -82,6 +83,9 @@ class LocalBackend:
     def read_snapshot(self) -> TenantState:
         snapshot, self.snapshot_digest = read_state_and_digest(self.tenant)
         return snapshot
+
+    def prepare(self, plan: Plan) -> None:
+        """Nothing to look ahead for: each change is one engine operation."""
 
     def apply(self, change: Change) -> Outcome:
         return HANDLERS[(change.type, change.action)](self, change)

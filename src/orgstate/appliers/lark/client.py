@@ -1,0 +1,192 @@
+"""The Open API over lark-oapi, made dependable: pacing per endpoint tier, retries with
+jittered backoff (429 honouring x-ogw-ratelimit-reset, 5xx, timeouts, non-JSON bodies),
+and a fresh token on 99991663. lark-oapi has none of these (reference/lark-open-api.md).
+
+Secrets stay inside: the app secret and tokens never appear in an error or a log line."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import lark_oapi as lark
+import requests
+from lark_oapi.core.cache import ICache
+from lark_oapi.core.enum import AccessTokenType, HttpMethod
+from lark_oapi.core.exception import ObtainAccessTokenException
+
+from orgstate.appliers.lark.limits import Pacer, tier_for
+from orgstate.errors import ErrorKind, OrgstateError, TenantError
+
+TOKEN_INVALID = {99991661, 99991663, 99991665}
+RATE_LIMITED = 99991400
+RETRY_CODES = {44025, 43024, 43030}  # concurrent-update locks: "retry"
+KIND_BY_CODE = {
+    41001: ErrorKind.CONFLICT,
+    41002: ErrorKind.CONFLICT,
+    41011: ErrorKind.CONFLICT,
+    44051: ErrorKind.CONFLICT,
+    43005: ErrorKind.CONFLICT,
+    40021: ErrorKind.CONFLICT,
+    44030: ErrorKind.CONFLICT,
+    44031: ErrorKind.CONFLICT,
+    44032: ErrorKind.CONFLICT,
+    44050: ErrorKind.PERMISSION,
+    99991672: ErrorKind.PERMISSION,
+    40011: ErrorKind.INVALID,
+    40012: ErrorKind.INVALID,
+    41052: ErrorKind.INVALID,
+    1050022: ErrorKind.INVALID,
+}
+NOT_FOUND_CODES = {40404, 41012, 43013, 42004}
+
+
+class LarkUnavailable(OrgstateError):
+    """The service kept failing after every retry."""
+
+
+class TokenCache(ICache):
+    """lark-oapi's token cache, one per backend, that a 99991663 can empty."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, tuple[str, float]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> str:
+        with self.lock:
+            value, expires = self.values.get(key, ("", 0.0))
+            return value if expires > time.time() else ""
+
+    def set(self, key: str, value: str, expire: int) -> None:
+        with self.lock:
+            self.values[key] = (value, float(expire))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.values.clear()
+
+
+def kind_for(code: int) -> ErrorKind:
+    if code in NOT_FOUND_CODES:
+        return ErrorKind.NOT_FOUND
+    return KIND_BY_CODE.get(code, ErrorKind.RULE)
+
+
+class LarkApi:
+    def __init__(
+        self,
+        domain: str,
+        app_id: str,
+        app_secret: str,
+        timeout: float = 10.0,
+        attempts: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
+        self.tokens = TokenCache()
+        self.client = (
+            lark.Client.builder()
+            .app_id(app_id)
+            .app_secret(app_secret)
+            .domain(domain)
+            .timeout(timeout)
+            .cache(self.tokens)
+            .log_level(lark.LogLevel.ERROR)
+            .build()
+        )
+        self.pacer = Pacer()
+        self.attempts = attempts
+        self.sleep = sleep
+        self.random = random.Random(seed)
+        self.retries = 0
+        self.token_renewals = 0
+
+    @property
+    def requests(self) -> int:
+        return self.pacer.requests
+
+    def call(
+        self, method: str, path: str, query: dict[str, Any] | None = None, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The `data` of a successful call; a refusal raises TenantError with its code."""
+        tier = tier_for(method, path)
+        request = (
+            lark.BaseRequest.builder()
+            .http_method(HttpMethod[method])
+            .uri(path)
+            .token_types({AccessTokenType.TENANT})
+            .body(body)
+            .build()
+        )
+        for key, value in (query or {}).items():
+            request.add_query(key, value)
+        problem = "no attempt made"
+        for attempt in range(self.attempts):
+            self.pacer.wait(tier)
+            outcome = self._attempt(request)
+            if isinstance(outcome, dict):
+                return outcome
+            problem, wait = outcome
+            self.retries += 1
+            self.sleep(wait if wait is not None else self._backoff(attempt))
+        raise LarkUnavailable(f"{method} {path}: the Open API kept failing ({problem}) after {self.attempts} attempts")
+
+    def _backoff(self, attempt: int) -> float:
+        return min(8.0, 0.2 * 2**attempt) * (0.5 + self.random.random())
+
+    def _attempt(self, request: Any) -> dict[str, Any] | tuple[str, float | None]:
+        """The data, or why to retry and how long to wait (None: back off)."""
+        try:
+            response = self.client.request(request)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            return f"{type(exc).__name__}", None
+        except ObtainAccessTokenException as exc:
+            if exc.code in TOKEN_INVALID or exc.code in (10003, 10014):
+                raise TenantError(ErrorKind.PERMISSION, "the app credentials were refused", exc.code) from None
+            return "the token endpoint failed", None
+        except json.JSONDecodeError:
+            return "a body that is not JSON", None
+        raw = response.raw
+        if raw.status_code == 429:
+            return "rate limited (429)", self._reset_after(raw.headers)
+        if not str(raw.headers.get("Content-Type", raw.headers.get("content-type", ""))).startswith("application/json"):
+            return f"HTTP {raw.status_code} with a body that is not JSON", None
+        try:
+            payload = json.loads(raw.content)
+        except ValueError:
+            return "a body that is not JSON", None
+        code = int(payload.get("code", -1))
+        if code == 0:
+            return payload.get("data") or {}
+        if code == RATE_LIMITED:
+            return "rate limited", self._reset_after(raw.headers)
+        if code in TOKEN_INVALID:
+            self.tokens.clear()
+            self.token_renewals += 1
+            return "the token expired", 0.0
+        if raw.status_code >= 500 or code in RETRY_CODES:
+            return f"HTTP {raw.status_code} code {code}", None
+        raise TenantError(kind_for(code), str(payload.get("msg", "refused")), code)
+
+    def _reset_after(self, headers: dict[str, Any]) -> float:
+        lowered = {str(k).lower(): v for k, v in headers.items()}
+        try:
+            reset = float(lowered.get("x-ogw-ratelimit-reset", 1))
+        except (TypeError, ValueError):
+            reset = 1.0
+        return reset + self.random.uniform(0, 0.25)
+
+    def pages(self, path: str, query: dict[str, Any], items_key: str = "items") -> list[dict[str, Any]]:
+        """Every item of a paginated list (page_token / has_more)."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            data = self.call("GET", path, {**query, **({"page_token": token} if token else {})})
+            items.extend(data.get(items_key) or [])
+            if not data.get("has_more"):
+                return items
+            token = data.get("page_token")
