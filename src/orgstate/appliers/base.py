@@ -22,6 +22,10 @@ class Outcome(Enum):
 
 
 class Backend(Protocol):
+    # What the backend can do beyond the basics: "group_seats" (read and set a user
+    # group's seat assignment).
+    capabilities: frozenset[str]
+
     @property
     def name(self) -> str:
         """The backend URL, as `--backend` takes it (`local:.orgstate/tenant.db`)."""

@@ -75,7 +75,7 @@ class LarkBackend:
     def name(self) -> str:
         return f"lark:{self.domain}"
 
-    capabilities = frozenset({"member_seats"})  # no group seats, no deleted members, no admins
+    capabilities: frozenset[str] = frozenset()  # no group seats; no deleted members or admins listed
 
     def close(self) -> None:
         return None

@@ -66,6 +66,8 @@ def client_token(change: Change) -> str:
 
 
 class LocalBackend:
+    capabilities = frozenset({"group_seats"})
+
     def __init__(self, path: str | Path, clock: Clock | None = None, actor: str | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
