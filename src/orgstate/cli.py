@@ -483,6 +483,54 @@ def local() -> None:
     """The embedded tenant: a Lark tenant in a local SQLite file (no account needed)."""
 
 
+@cli.group()
+def emulator() -> None:
+    """The Lark Open API on loopback, served from the embedded tenant."""
+
+
+@emulator.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
+@db_option
+@click.option(
+    "--app-id",
+    envvar="LARK_APP_ID",
+    default="cli_orgstate_emulator",
+    show_default=True,
+    help="The app id clients present (env LARK_APP_ID).",
+)
+@click.option("--app-secret", default=None, help="The app secret; prefer the environment variable LARK_APP_SECRET.")
+@click.option(
+    "--rate-limits",
+    type=click.Choice(["on", "off"]),
+    default="on",
+    show_default=True,
+    help="Enforce the per-endpoint rate limits of the Open API.",
+)
+@click.option(
+    "--faults",
+    default=None,
+    metavar="SPEC",
+    help="Inject faults, e.g. '5xx=0.05,429=0.05,timeout=0.01,html502=0.01,seed=7'.",
+)
+@click.option(
+    "--token-ttl",
+    type=click.IntRange(1, 7200),
+    default=7200,
+    show_default=True,
+    metavar="SECONDS",
+    help="Lifetime of a tenant access token.",
+)
+def emulator_serve(
+    port: int, db_path: Path, app_id: str, app_secret: str | None, rate_limits: str, faults: str | None, token_ttl: int
+) -> None:
+    """Serve the Open API subset of reference/lark-open-api.md on 127.0.0.1 until interrupted."""
+    try:
+        from orgstate.emulator.server import serve
+    except ImportError as exc:
+        raise UsageError("the emulator needs its extra: pip install 'orgstate[emulator]'") from exc
+    serve(db_path, port, app_id, app_secret, rate_limits == "on", faults, token_ttl)
+
+
 @local.command("init")
 @click.option(
     "--from",

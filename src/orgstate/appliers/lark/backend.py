@@ -24,11 +24,12 @@ from orgstate.appliers.lark.mapping import (
     day,
     department_body,
     department_fields,
+    field_definition,
     member_fields,
     user_body,
 )
 from orgstate.errors import ErrorKind, TenantError, UsageError
-from orgstate.model.config import Department, Member, Plan, UserGroup
+from orgstate.model.config import Department, FieldDef, Member, Plan, UserGroup
 from orgstate.model.live import LiveMember, LiveOrg, Resources, TenantInfo, TenantState
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import Plan as ChangePlan
@@ -70,6 +71,17 @@ class LarkBackend:
         self.snapshot_digest: str | None = None
         self.transfers: dict[str, dict[str, Any]] = {}
         self.results: dict[str, Any] = {}
+        self._attrs: list[dict[str, Any]] | None = None
+
+    @property
+    def attr_types(self) -> dict[str, str]:
+        """Custom field id -> its Open API type (TEXT, HREF, ENUMERATION)."""
+        return {attr["id"]: attr.get("type", "TEXT") for attr in self._custom_attrs()}
+
+    def _custom_attrs(self) -> list[dict[str, Any]]:
+        if self._attrs is None:
+            self._attrs = self.api.pages("/open-apis/contact/v3/custom_attrs", {"page_size": 100})
+        return self._attrs
 
     @property
     def name(self) -> str:
@@ -106,6 +118,7 @@ class LarkBackend:
         state = TenantState(
             tenant=TenantInfo(name="Lark tenant"),
             org=LiveOrg(plans=tuple(self._plans(users.values(), seat_rows))),
+            fields=tuple(FieldDef.model_validate(field_definition(attr)) for attr in self._custom_attrs()),
             departments=tuple(Department.model_validate(department_fields(d)) for d in departments),
             user_groups=tuple(
                 UserGroup(id=g["id"], name=g["name"], description=g.get("description") or "", members=tuple(m))
@@ -248,7 +261,9 @@ class LarkBackend:
         if "department" in after and "departments" not in after:
             current = self._user(change.key)
             after["departments"] = member_fields(current or {"user_id": change.key, "name": ""}).get("departments", [])
-        data = self.api.call("PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, user_body(after))
+        data = self.api.call(
+            "PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, user_body(after, self.attr_types)
+        )
         self.results[change.id] = data.get("user")
         return Outcome.UPDATED
 

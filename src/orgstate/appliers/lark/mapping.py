@@ -24,11 +24,32 @@ def day(seconds: Any) -> str | None:
     return dt.datetime.fromtimestamp(int(seconds), dt.UTC).date().isoformat()
 
 
-def custom_attrs(custom: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"type": "TEXT", "id": key, "value": {"text": value}} for key, value in sorted(custom.items())]
+# Custom field types: orgstate's <-> the Open API's custom_attrs types.
+ATTR_TYPES = {"text": "TEXT", "url": "HREF", "enum": "ENUMERATION"}
+FIELD_TYPES = {api: ours for ours, api in ATTR_TYPES.items()}
+VALUE_KEYS = {"TEXT": "text", "HREF": "url", "ENUMERATION": "option_id"}
 
 
-def user_body(member: dict[str, Any]) -> dict[str, Any]:
+def custom_attrs(custom: dict[str, Any], types: dict[str, str]) -> list[dict[str, Any]]:
+    """custom values -> custom_attrs, each typed as its field is (TEXT when unknown)."""
+    attrs = []
+    for key, value in sorted(custom.items()):
+        kind = types.get(key, "TEXT")
+        attrs.append({"type": kind, "id": key, "value": {VALUE_KEYS.get(kind, "text"): value}})
+    return attrs
+
+
+def field_definition(attr: dict[str, Any]) -> dict[str, Any]:
+    """A custom_attrs list item -> a configuration field."""
+    names = attr.get("i18n_name") or []
+    kind = FIELD_TYPES.get(attr.get("type", "TEXT"), "text")
+    found: dict[str, Any] = {"id": attr["id"], "name": names[0]["value"] if names else attr["id"], "type": kind}
+    if kind == "enum":
+        found["options"] = [option["value"] for option in (attr.get("options") or {}).get("options") or []]
+    return found
+
+
+def user_body(member: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
     """Configuration member fields (a whole member, or the changed part) -> user fields."""
     body: dict[str, Any] = {}
     simple = {
@@ -65,7 +86,7 @@ def user_body(member: dict[str, Any]) -> dict[str, Any]:
     if "employment_date" in job:
         body["join_time"] = epoch(job["employment_date"]) or 0
     if "custom" in member:
-        body["custom_attrs"] = custom_attrs({k: v for k, v in member["custom"].items() if v is not None})
+        body["custom_attrs"] = custom_attrs({k: v for k, v in member["custom"].items() if v is not None}, types)
     return body
 
 
