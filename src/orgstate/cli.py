@@ -399,7 +399,8 @@ def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Pa
     assert loaded.config is not None
     with closing(open_backend(backend_url)) as backend:
         snapshot = backend.read_snapshot()
-    report = detect_drift(loaded.config, snapshot, backend_url, rules)
+        group_seats = "group_seats" in backend.capabilities
+    report = detect_drift(loaded.config, snapshot, backend_url, rules, group_seats=group_seats)
     _RETAINED.extend((loaded, rules, snapshot))
     renderers = {
         "text": render_drift_text,

@@ -110,10 +110,11 @@ def _groups(ctx: PlanContext) -> Iterator[DriftItem]:
         if live is None:
             yield DriftItem("missing", address, declared=group.name)
             continue
+        fields = GROUP_FIELDS if ctx.options.group_seats else GROUP_FIELDS - {"seat"}
         yield from _field_items(
             address,
-            live.model_dump(mode="json", include=GROUP_FIELDS),
-            group.model_dump(mode="json", include=GROUP_FIELDS),
+            live.model_dump(mode="json", include=fields),
+            group.model_dump(mode="json", include=fields),
         )
         if set(live.members) != set(group.members):
             yield DriftItem("changed", address, "members", sorted(live.members), sorted(group.members))
@@ -128,8 +129,11 @@ def detect_drift(
     backend: str,
     rules: RuleContext | None = None,
     created_at: str | None = None,
+    group_seats: bool = True,
 ) -> DriftReport:
-    ctx = PlanContext(snapshot=snapshot, config=config, options=PlanOptions(backend=backend))
+    """`group_seats`: whether the backend can read a group's seat (else it is not compared)."""
+    options = PlanOptions(backend=backend, group_seats=group_seats)
+    ctx = PlanContext(snapshot=snapshot, config=config, options=options)
     coverage, _, resolution = static_seats(rules or RuleContext(config))
     seating, _ = resolve_live(ctx, coverage, resolution)
     items = [*_departments(ctx), *_members(ctx, seating.final), *_groups(ctx)]

@@ -45,6 +45,10 @@ def export_document(state: TenantState) -> dict[str, Any]:
     info = state.tenant
     policy: dict[str, Any] = {}
     invitations = dump(info.invitations)
+    if sum(plan.is_paid for plan in state.org.plans) > 1:
+        # "It's mandatory for organizations on multiple plans to require administrator
+        # approvals upon invitation", whatever a backend could read of the setting.
+        invitations["require_approval"] = True
     if invitations:
         policy["invitations"] = invitations
     if info.notify_contact_changes:

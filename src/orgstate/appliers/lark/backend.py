@@ -67,7 +67,8 @@ class LarkBackend:
         if api is None and (not app_id or not app_secret):
             raise UsageError("the lark backend needs LARK_APP_ID and LARK_APP_SECRET in the environment")
         self.domain = domain
-        self.api = api or LarkApi(domain, app_id or "", app_secret or "")
+        timeout = float(os.environ.get("LARK_TIMEOUT", "10"))
+        self.api = api or LarkApi(domain, app_id or "", app_secret or "", timeout=timeout)
         self.snapshot_digest: str | None = None
         self.transfers: dict[str, dict[str, Any]] = {}
         self.results: dict[str, Any] = {}
@@ -113,7 +114,7 @@ class LarkBackend:
         )
         members = tuple(
             LiveMember.model_validate({**member_fields(user), "resources": resources[user_id]})
-            for user_id, user in sorted(users.items())
+            for user_id, user in users.items()  # the service's order: "first member" defaults read it
         )
         state = TenantState(
             tenant=TenantInfo(name="Lark tenant"),
@@ -243,10 +244,8 @@ class LarkBackend:
     def _member_create(self, change: Change) -> Outcome:
         after = dict(change.after or {})
         seat = after.pop("seat", None)
-        body = {
-            **user_body(Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})),
-            "subscription_ids": [seat] if seat else [],
-        }
+        member = Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})
+        body = {**user_body(member, self.attr_types), "subscription_ids": [seat] if seat else []}
         data = self.api.call(
             "POST", "/open-apis/contact/v3/users", {**QUERY, "client_token": client_token(change)}, body
         )
