@@ -348,4 +348,8 @@ def test_resources_extension(api: Api) -> None:
     assert plain["data"]["resources"]["docs"] == 7  # user_ids unless told otherwise
     by_open_id = api.request("GET", RESOURCES, params={"user_id": open_id("victor"), "user_id_type": "open_id"})
     assert by_open_id.json()["data"]["user_id"] == open_id("victor")
-    assert api.code("GET", RESOURCES) == 99992402
+    every = api.ok("GET", RESOURCES)  # without user_id: every member who owns anything
+    assert [item["user_id"] for item in every["items"]] == ["frank", "victor"] and every["has_more"] is False
+    first = api.ok("GET", RESOURCES, page_size=1)
+    assert len(first["items"]) == 1 and first["has_more"] is True
+    assert api.ok("GET", RESOURCES, page_size=1, page_token=first["page_token"])["items"][0]["user_id"] == "victor"

@@ -213,10 +213,26 @@ def member_resources(call: Call) -> dict[str, Any]:
     member owns (documents, calendars, chats, ...), the counts that offboarding transfers
     and that orgstate's snapshot records. `GET /open-apis/orgstate-emulator/v1/resources
     ?user_id=ID[&user_id_type=...]` -> {user_id, resources: {kind: count > 0}}. Being
-    orgstate's own call, its ids are user_ids unless user_id_type says otherwise."""
+    orgstate's own call, its ids are user_ids unless user_id_type says otherwise.
+    Without user_id it lists every member who owns anything, paginated (page_size <= 500):
+    {items: [{user_id, resources}], has_more, page_token}."""
     value = call.query.get("user_id")
     if not value:
-        raise bad("user_id", "is required")
+        call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")
+        owners = [
+            {"user_id": call.codec.user_out(row["id"]), "resources": {row["kind"]: row["count"]}}
+            for row in call.tenant.query(
+                "SELECT m.id, r.kind, r.count FROM resources r JOIN members m USING (uid) "
+                "WHERE m.status != 'deleted' AND r.count > 0 ORDER BY m.uid, r.kind"
+            )
+        ]
+        merged: dict[str, dict[str, Any]] = {}
+        for owner in owners:
+            merged.setdefault(owner["user_id"], {"user_id": owner["user_id"], "resources": {}})["resources"].update(
+                owner["resources"]
+            )
+        page, extra = call.page(list(merged.values()), "resources", default=100, maximum=500)
+        return {"items": page, **extra}
     call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")
     member = find_member(call, value, with_deleted=False)
     return {"user_id": call.codec.user_out(member.id), "resources": member.resources.counts()}

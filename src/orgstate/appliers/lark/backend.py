@@ -30,7 +30,7 @@ from orgstate.appliers.lark.mapping import (
 )
 from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.config import Department, FieldDef, Member, Plan, UserGroup
-from orgstate.model.live import LiveMember, LiveOrg, Resources, TenantInfo, TenantState
+from orgstate.model.live import LiveMember, LiveOrg, TenantInfo, TenantState
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import Plan as ChangePlan
 from orgstate.tenant.credentials import generate_password
@@ -99,36 +99,43 @@ class LarkBackend:
         departments = self.api.pages(
             f"/open-apis/contact/v3/departments/{ROOT}/children", {**QUERY, **PAGE, "fetch_child": "true"}
         )
-        department_ids = [ROOT, *(d["department_id"] for d in departments)]
         with ThreadPoolExecutor(READERS) as pool:
-            pages = list(pool.map(self._users_in, department_ids))
+            # Every list but the departments' goes at once: each endpoint has limits of its own.
+            user_pages = [pool.submit(self._users_in, d) for d in [ROOT, *(d["department_id"] for d in departments)]]
+            groups_future = pool.submit(self._groups, pool)
+            resources_future = pool.submit(self._resources)
+            seats_future = pool.submit(self.api.call, "GET", "/open-apis/tenant/v2/tenant/assign_info_list/query")
+            attrs_future = pool.submit(self._custom_attrs)
             users: dict[str, dict[str, Any]] = {}
-            for page in pages:
-                for user in page:
+            for page in user_pages:
+                for user in page.result():
                     users.setdefault(user["user_id"], user)
-            groups = self.api.pages("/open-apis/contact/v3/group/simplelist", {"page_size": 100}, "grouplist")
-            memberships = list(pool.map(self._group_members, [g["id"] for g in groups]))
-            resources = dict(zip(users, pool.map(self._resources, users), strict=True))
-        seat_rows = (
-            self.api.call("GET", "/open-apis/tenant/v2/tenant/assign_info_list/query").get("assign_info_list") or []
-        )
+            groups = groups_future.result()
+            resources = resources_future.result()
+            seat_rows = seats_future.result().get("assign_info_list") or []
+            attrs = attrs_future.result()
         members = tuple(
-            LiveMember.model_validate({**member_fields(user), "resources": resources[user_id]})
+            LiveMember.model_validate({**member_fields(user), "resources": resources.get(user_id, {})})
             for user_id, user in users.items()  # the service's order: "first member" defaults read it
         )
         state = TenantState(
             tenant=TenantInfo(name="Lark tenant"),
             org=LiveOrg(plans=tuple(self._plans(users.values(), seat_rows))),
-            fields=tuple(FieldDef.model_validate(field_definition(attr)) for attr in self._custom_attrs()),
+            fields=tuple(FieldDef.model_validate(field_definition(attr)) for attr in attrs),
             departments=tuple(Department.model_validate(department_fields(d)) for d in departments),
-            user_groups=tuple(
-                UserGroup(id=g["id"], name=g["name"], description=g.get("description") or "", members=tuple(m))
-                for g, m in zip(groups, memberships, strict=True)
-            ),
+            user_groups=tuple(groups),
             members=members,
         )
         self.snapshot_digest = "sha256:" + hashlib.sha256(state.model_dump_json().encode()).hexdigest()
         return state
+
+    def _groups(self, pool: ThreadPoolExecutor) -> list[UserGroup]:
+        groups = self.api.pages("/open-apis/contact/v3/group/simplelist", {"page_size": 100}, "grouplist")
+        members = [pool.submit(self._group_members, g["id"]) for g in groups]
+        return [
+            UserGroup(id=g["id"], name=g["name"], description=g.get("description") or "", members=tuple(m.result()))
+            for g, m in zip(groups, members, strict=True)
+        ]
 
     def _users_in(self, department_id: str) -> list[dict[str, Any]]:
         return self.api.pages(
@@ -143,14 +150,14 @@ class LarkBackend:
         )
         return [item["member_id"] for item in items]
 
-    def _resources(self, user_id: str) -> Resources:
-        """What a member owns. Lark's API does not say; the emulator answers an extension
-        call, and a real tenant gets empty counts (transfers then follow the defaults)."""
+    def _resources(self) -> dict[str, dict[str, int]]:
+        """What members own. Lark's API does not say; the emulator answers an extension
+        call, and a real tenant gives no counts (transfers then follow the defaults)."""
         try:
-            counts = self.api.call("GET", "/open-apis/orgstate-emulator/v1/resources", {"user_id": user_id})
+            items = self.api.pages("/open-apis/orgstate-emulator/v1/resources", {"page_size": 500})
         except TenantError:
-            return Resources()
-        return Resources(**(counts.get("resources") or {}))
+            return {}
+        return {item["user_id"]: item["resources"] for item in items}
 
     @staticmethod
     def _plans(users: Any, rows: list[dict[str, Any]]) -> Iterator[Plan]:

@@ -10,6 +10,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -105,6 +106,7 @@ class LarkApi:
         self.retries = 0
         self.token_renewals = 0
         self.requests = 0
+        self.calls: Counter[str] = Counter()  # requests per endpoint (the tier table's names)
 
     def call(
         self, method: str, path: str, query: dict[str, Any] | None = None, body: dict[str, Any] | None = None
@@ -131,6 +133,7 @@ class LarkApi:
             if restricted:  # a patch of departments or freezing has its own 1/s limit
                 self.pacer.wait(RESTRICTED_PATCH)
             self.requests += 1
+            self.calls[tier] += 1
             outcome = self._attempt(request)
             if isinstance(outcome, dict):
                 return outcome
