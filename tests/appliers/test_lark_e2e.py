@@ -19,7 +19,13 @@ import pytest
 from orgstate.appliers.lark import LarkBackend
 from orgstate.appliers.lark.client import LarkApi
 from orgstate.appliers.local import LocalBackend
+from orgstate.config.loader import load_config
+from orgstate.executor.apply import apply_plan
+from orgstate.executor.passwords import PasswordFile
 from orgstate.model.live import TenantState
+from orgstate.planner.build import build_plan
+from orgstate.planner.context import PlanOptions
+from orgstate.statestore import open_store
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from tests.conftest import EXAMPLES
 
@@ -212,3 +218,19 @@ def test_a_token_that_expires_mid_run_is_renewed(emulators: list[Emulator], tmp_
     state = backend.read_snapshot()
     assert api.token_renewals >= 1
     assert len(state.members) == len(comparable_tenant().members)
+
+
+def test_group_member_changes_go_in_batches(emulators: list[Emulator], tmp_path: Path) -> None:
+    emulator = serve(emulators, tmp_path, "batches", "--rate-limits", "off")
+    api = LarkApi(emulator.url, emulator.app_id, SECRET)
+    backend = LarkBackend(emulator.url, api=api)
+    config = load_config([EXAMPLES / "org.yaml"]).config
+    assert config is not None
+    plan = build_plan(config, backend.read_snapshot(), PlanOptions(group_seats=False))
+    removals = [c for c in plan.changes if c.type == "group_member" and c.action == "remove"]
+    assert len(removals) == 2
+    api.calls.clear()
+    with closing(open_store(f"sqlite:{tmp_path / 'state.db'}")) as store:
+        result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "passwords"))
+    assert result.ok, result.failed
+    assert api.calls["contact.v3.group_member.batch_remove"] == 1

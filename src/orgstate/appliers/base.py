@@ -6,12 +6,25 @@ holds, so running a plan twice, or resuming one, is safe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
+from orgstate.errors import TenantError
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import Plan
+
+
+def each(apply: Callable[[Change], Outcome], changes: list[Change]) -> list[Outcome | TenantError]:
+    """apply_many for a backend without batches: one change after another."""
+    outcomes: list[Outcome | TenantError] = []
+    for change in changes:
+        try:
+            outcomes.append(apply(change))
+        except TenantError as exc:
+            outcomes.append(exc)
+    return outcomes
 
 
 class Outcome(Enum):
@@ -43,6 +56,11 @@ class Backend(Protocol):
         ...
 
     def apply(self, change: Change) -> Outcome: ...
+
+    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        """Apply changes that may go as one call (the executor batches group-member changes of
+        one group); a refused change gets its error in its place."""
+        ...
 
     def verify(self, change: Change) -> str | None:
         """Re-read the change's target: None when it holds `after`, else what differs."""

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from orgstate.appliers.base import Backend
+from orgstate.appliers.base import Backend, Outcome
 from orgstate.errors import OrgstateError, TenantError
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.reporter import Reporter
@@ -24,10 +25,6 @@ from orgstate.statestore.store import this_holder
 
 class StalePlan(OrgstateError):
     pass
-
-
-class ResultMismatch(OrgstateError):
-    """The backend took a change, but the target does not hold what it asked for."""
 
 
 @dataclass
@@ -52,6 +49,39 @@ def plan_id(plan: Plan) -> str:
     return "plan-" + hashlib.sha256(body.encode()).hexdigest()[:20]
 
 
+BATCH_LIMIT = 100  # the Open API's batch_add / batch_remove take 1 to 100 members
+
+
+def batches(changes: list[Change]) -> Iterator[list[Change]]:
+    """Consecutive changes that may go to the backend as one call: group-member changes of
+    one group and action, none depending on another, at most BATCH_LIMIT; others alone."""
+    batch: list[Change] = []
+    for change in changes:
+        if batch and _joins(batch, change):
+            batch.append(change)
+            continue
+        if batch:
+            yield batch
+        batch = [change]
+    if batch:
+        yield batch
+
+
+def _group_of(change: Change) -> str | None:
+    pair = change.after or change.before or {}
+    return pair.get("group") if change.type == "group_member" else None
+
+
+def _joins(batch: list[Change], change: Change) -> bool:
+    first = batch[0]
+    return (
+        len(batch) < BATCH_LIMIT
+        and _group_of(first) is not None
+        and (first.type, first.action, _group_of(first)) == (change.type, change.action, _group_of(change))
+        and not set(change.depends_on) & {c.id for c in batch}
+    )
+
+
 def apply_plan(
     plan: Plan,
     backend: Backend,
@@ -69,10 +99,9 @@ def apply_plan(
         result.earlier = sum(1 for status in statuses.values() if status == "done")
         reporter.starting(len(plan.changes), len(plan.changes) - result.earlier)
         backend.prepare(plan)
-        for change in plan.changes:
-            if statuses.get(change.id) == "done":
-                continue
-            _run(change, backend, store, passwords, reporter, holder, result)
+        pending = [change for change in plan.changes if statuses.get(change.id) != "done"]
+        for batch in batches(pending):
+            _run(batch, Run(backend, store, passwords, reporter, holder, result))
         result.password_file = str(passwords.path) if passwords.created else None
     finally:
         store.release(lock)
@@ -80,39 +109,69 @@ def apply_plan(
     return result
 
 
-def _run(
-    change: Change,
-    backend: Backend,
-    store: StateStore,
-    passwords: PasswordFile,
-    reporter: Reporter,
-    holder: str,
-    result: ApplyResult,
-) -> None:
-    blocked = [dep for dep in change.depends_on if dep in result.failed or dep in result.skipped]
-    action = f"{change.type}.{change.action}"
-    if blocked:
-        why = f"depends on {', '.join(blocked)}, which did not complete"
-        store.finished(result.plan_id, change.id, "skipped", error=why)
-        result.skipped[change.id] = why
-        reporter.change_done(change, "skipped", why)
+@dataclass
+class Run:
+    backend: Backend
+    store: StateStore
+    passwords: PasswordFile
+    reporter: Reporter
+    holder: str
+    result: ApplyResult
+
+    def fail(self, change: Change, error: str) -> None:
+        self.store.finished(self.result.plan_id, change.id, "failed", error=error)
+        self.store.record(
+            self.holder,
+            change.address,
+            f"{change.type}.{change.action}",
+            "failed",
+            error,
+            self.result.plan_id,
+            change.id,
+        )
+        self.result.failed[change.id] = error
+        self.reporter.change_done(change, "failed", error)
+
+    def done(self, change: Change, outcome: Outcome) -> None:
+        self.store.finished(self.result.plan_id, change.id, "done", outcome=outcome.value)
+        self.store.record(
+            self.holder,
+            change.address,
+            f"{change.type}.{change.action}",
+            outcome.value,
+            change.reason,
+            self.result.plan_id,
+            change.id,
+        )
+        self.result.done[change.id] = outcome.value
+        self.reporter.change_done(change, "done", outcome.value)
+
+    def skip(self, change: Change, why: str) -> None:
+        self.store.finished(self.result.plan_id, change.id, "skipped", error=why)
+        self.result.skipped[change.id] = why
+        self.reporter.change_done(change, "skipped", why)
+
+
+def _run(batch: list[Change], run: Run) -> None:
+    ready = []
+    for change in batch:
+        blocked = [dep for dep in change.depends_on if dep in run.result.failed or dep in run.result.skipped]
+        if blocked:
+            run.skip(change, f"depends on {', '.join(blocked)}, which did not complete")
+        else:
+            run.store.started(run.result.plan_id, change.id, change.address)
+            ready.append(change)
+    if not ready:
         return
-    store.started(result.plan_id, change.id, change.address)
-    try:
-        outcome = backend.apply(change)
-        for member_id, password in backend.take_passwords().items():
-            passwords.write(member_id, password)
-        mismatch = backend.verify(change)
+    outcomes = run.backend.apply_many(ready)
+    for member_id, password in run.backend.take_passwords().items():
+        run.passwords.write(member_id, password)
+    for change, outcome in zip(ready, outcomes, strict=True):
+        if isinstance(outcome, TenantError):
+            run.fail(change, str(outcome))
+            continue
+        mismatch = run.backend.verify(change)
         if mismatch is not None:
-            raise ResultMismatch(f"{change.id} {change.address}: after applying, {mismatch}")
-    except (TenantError, ResultMismatch) as exc:
-        error = str(exc)
-        store.finished(result.plan_id, change.id, "failed", error=error)
-        store.record(holder, change.address, action, "failed", error, result.plan_id, change.id)
-        result.failed[change.id] = error
-        reporter.change_done(change, "failed", error)
-        return
-    store.finished(result.plan_id, change.id, "done", outcome=outcome.value)
-    store.record(holder, change.address, action, outcome.value, change.reason, result.plan_id, change.id)
-    result.done[change.id] = outcome.value
-    reporter.change_done(change, "done", outcome.value)
+            run.fail(change, f"{change.id} {change.address}: after applying, {mismatch}")
+        else:
+            run.done(change, outcome)

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from orgstate.appliers.base import Outcome
-from orgstate.appliers.lark.client import LarkApi
+from orgstate.appliers.base import Outcome, each
+from orgstate.appliers.lark.client import LarkApi, kind_for
 from orgstate.appliers.lark.mapping import (
     QUERY,
     ROOT,
@@ -47,6 +47,7 @@ ACCEPTORS = {
 }
 EDITIONS = ("enterprise", "pro", "basic", "starter")
 READERS = 8
+ALREADY_MEMBER = 42005
 
 
 def client_token(change: Change) -> str:
@@ -352,25 +353,43 @@ class LarkBackend:
         return Outcome.DELETED
 
     def _group_member_add(self, change: Change) -> Outcome:
-        pair = change.after or {}
-        data = self.api.call(
-            "POST",
-            f"/open-apis/contact/v3/group/{pair['group']}/member/batch_add",
-            None,
-            {"members": [{"member_id": pair["member"], "member_type": "user", "member_id_type": "user_id"}]},
-        )
-        codes = {r.get("member_id"): r.get("code") for r in data.get("results") or []}
-        return Outcome.UNCHANGED if codes.get(pair["member"]) == 42005 else Outcome.CREATED
+        return self._members([change])[0]  # type: ignore[return-value]  # a refusal raises instead
 
     def _group_member_remove(self, change: Change) -> Outcome:
-        pair = change.before or {}
-        self.api.call(
+        return self._members([change])[0]  # type: ignore[return-value]
+
+    def _members(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        """Group-member changes of one group and action as one batch_add / batch_remove call
+        (1 to 100 members); each member's own result code decides its outcome."""
+        first = changes[0]
+        group = (first.after or first.before or {})["group"]
+        members = [(c.after or c.before or {})["member"] for c in changes]
+        verb = "batch_add" if first.action == "add" else "batch_remove"
+        data = self.api.call(
             "POST",
-            f"/open-apis/contact/v3/group/{pair['group']}/member/batch_remove",
+            f"/open-apis/contact/v3/group/{group}/member/{verb}",
             None,
-            {"members": [{"member_id": pair["member"], "member_type": "user", "member_id_type": "user_id"}]},
+            {"members": [{"member_id": m, "member_type": "user", "member_id_type": "user_id"} for m in members]},
         )
-        return Outcome.DELETED
+        codes = {r.get("member_id"): int(r.get("code") or 0) for r in data.get("results") or []}
+        outcomes: list[Outcome | TenantError] = []
+        for member in members:
+            code = codes.get(member, 0)
+            if code == 0:
+                outcomes.append(Outcome.CREATED if first.action == "add" else Outcome.DELETED)
+            elif code == ALREADY_MEMBER:
+                outcomes.append(Outcome.UNCHANGED)
+            else:
+                outcomes.append(TenantError(kind_for(code), f"{verb} of {member} to {group} was refused", code))
+        return outcomes
+
+    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        if changes[0].type == "group_member":
+            try:
+                return self._members(changes)
+            except TenantError as exc:
+                return [exc] * len(changes)
+        return each(self.apply, changes)
 
     def _seat_assign(self, change: Change) -> Outcome:
         pair = change.after or {}

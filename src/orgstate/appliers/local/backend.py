@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from orgstate.appliers.base import Outcome
+from orgstate.appliers.base import Outcome, each
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import Department, MailTransfer, Member, Transfers
 from orgstate.model.live import TenantState
@@ -91,6 +91,9 @@ class LocalBackend:
 
     def apply(self, change: Change) -> Outcome:
         return HANDLERS[(change.type, change.action)](self, change)
+
+    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        return each(self.apply, changes)
 
     def verify(self, change: Change) -> str | None:
         return VERIFIERS[(change.type, change.action)](self, change)

@@ -1,0 +1,39 @@
+"""Which changes may go to a backend as one call."""
+
+from __future__ import annotations
+
+from orgstate.executor.apply import BATCH_LIMIT, batches
+from orgstate.planner.changes import Change
+
+
+def add(number: int, group: str = "g", depends_on: tuple[str, ...] = ()) -> Change:
+    return Change(
+        id=f"c{number:04d}",
+        type="group_member",
+        action="add",
+        address=f"group_member.{group}.m{number}",
+        after={"group": group, "member": f"m{number}"},
+        depends_on=depends_on,
+    )
+
+
+def update(number: int) -> Change:
+    return Change(id=f"c{number:04d}", type="member", action="update", address=f"member.m{number}", after={})
+
+
+def shape(changes: list[Change]) -> list[list[str]]:
+    return [[c.id for c in batch] for batch in batches(changes)]
+
+
+def test_consecutive_member_changes_of_one_group_go_together() -> None:
+    changes = [update(1), add(2), add(3), add(4, "h"), add(5, "h"), update(6), add(7)]
+    assert shape(changes) == [["c0001"], ["c0002", "c0003"], ["c0004", "c0005"], ["c0006"], ["c0007"]]
+
+
+def test_a_change_that_depends_on_one_in_the_batch_starts_a_new_one() -> None:
+    assert shape([add(1), add(2, depends_on=("c0001",)), add(3)]) == [["c0001"], ["c0002", "c0003"]]
+
+
+def test_batches_hold_at_most_the_api_limit() -> None:
+    sizes = [len(batch) for batch in batches([add(n) for n in range(1, 251)])]
+    assert sizes == [BATCH_LIMIT, BATCH_LIMIT, 50]
