@@ -15,7 +15,6 @@ import argparse
 import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from gen_org import generate
 from orgstate.appliers.lark import LarkBackend
 from orgstate.appliers.lark.client import LarkApi
 from orgstate.config.loader import load_config
+from orgstate.emulator.process import start_emulator
 from orgstate.emulator.ratelimit import TIERS
 from orgstate.executor.apply import apply_plan
 from orgstate.executor.passwords import PasswordFile
@@ -85,29 +85,9 @@ def main() -> None:
         assert loaded.config is not None
         db = root / "lark.db"
         init_tenant(db, live_tenant(loaded.config, args.changed))
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "orgstate",
-                "emulator",
-                "serve",
-                "--db",
-                str(db),
-                "--port",
-                "0",
-                "--app-id",
-                "cli_bench",
-                "--rate-limits",
-                "on",
-            ],
-            env={**os.environ, "LARK_APP_SECRET": SECRET},
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        server = start_emulator(db, "cli_bench", SECRET, "--rate-limits", "on")
         try:
-            assert server.stderr is not None
-            url = server.stderr.readline().split()[-1]
+            url = server.url
             api = LarkApi(url, "cli_bench", SECRET)
             backend = LarkBackend(url, api=api)
             print(
@@ -131,8 +111,7 @@ def main() -> None:
             report(f"apply ({len(plan.changes)})", apply_seconds, apply_minimum(apply_calls), apply_calls)
             print(f"  retries {api.retries}, token renewals {api.token_renewals}")
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            server.stop()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from orgstate.appliers.lark import LarkBackend
 from orgstate.appliers.lark.client import LarkApi
 from orgstate.appliers.local import LocalBackend
 from orgstate.config.loader import load_config
+from orgstate.emulator.process import RunningEmulator, start_emulator
 from orgstate.executor.apply import apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.model.live import TenantState
@@ -48,10 +49,13 @@ def comparable_tenant() -> TenantState:
 
 @dataclass
 class Emulator:
-    url: str
+    running: RunningEmulator
     db: Path
-    process: subprocess.Popen[str]
     app_id: str
+
+    @property
+    def url(self) -> str:
+        return self.running.url
 
     @property
     def backend(self) -> str:
@@ -78,48 +82,19 @@ class Emulator:
         )
 
 
-def start_emulator(db: Path, app_id: str, *extra: str) -> Emulator:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orgstate",
-            "emulator",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            "0",
-            "--app-id",
-            app_id,
-            *extra,
-        ],
-        env={**os.environ, "LARK_APP_SECRET": SECRET},
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    assert line.startswith("emulator listening on "), line
-    return Emulator(line.split()[-1], db, process, app_id)
-
-
 @pytest.fixture
 def emulators(tmp_path: Path) -> Iterator[list[Emulator]]:
     started: list[Emulator] = []
     yield started
     for emulator in started:
-        emulator.process.terminate()
-        emulator.process.wait(timeout=10)
-        assert emulator.process.stderr is not None
-        assert SECRET not in emulator.process.stderr.read(), "the emulator logged the app secret"
+        assert SECRET not in emulator.running.stop(), "the emulator logged the app secret"
 
 
 def serve(emulators: list[Emulator], tmp_path: Path, name: str, *extra: str) -> Emulator:
     db = tmp_path / f"{name}.db"
     init_tenant(db, comparable_tenant())
-    emulator = start_emulator(db, f"cli_{name}_{time.monotonic_ns()}", *extra)
+    app_id = f"cli_{name}_{time.monotonic_ns()}"
+    emulator = Emulator(start_emulator(db, app_id, SECRET, *extra), db, app_id)
     emulators.append(emulator)
     return emulator
 
@@ -202,8 +177,7 @@ def test_with_faults_apply_converges_to_the_same_end_state(emulators: list[Emula
         )
         assert result.returncode == 0, result.stdout + result.stderr
     for emulator in emulators:
-        emulator.process.terminate()
-        emulator.process.wait(timeout=10)
+        assert SECRET not in emulator.running.stop()
     emulators.clear()
     assert end_state(faulty.db) == end_state(clean.db)
 

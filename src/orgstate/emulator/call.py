@@ -147,5 +147,5 @@ def atomically(tenant: Tenant) -> Iterator[None]:
     """Several engine operations that stand or fall together (a user patch may change
     fields, status and seat). The engine's operations nest inside an outer
     transaction; TenantCore has no public name for one yet."""
-    with tenant._transaction():
+    with tenant.atomic():
         yield

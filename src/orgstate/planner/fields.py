@@ -8,26 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgstate.model.config import Member
+
 NESTED = ("job", "custom")
 
-MEMBER_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "department",
-        "departments",
-        "work_email",
-        "business_email",
-        "phone",
-        "login",
-        "employee_id",
-        "workforce_type",
-        "gender",
-        "hide_phone",
-        "job",
-        "custom",
-    }
-)
+# What a plan compares and sends for a member: every field but seat and status, which
+# are changes of their own.
+MEMBER_FIELDS = frozenset(Member.model_fields) - {"seat", "status"}
 
 
 def changed_fields(

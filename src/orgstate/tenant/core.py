@@ -105,6 +105,12 @@ class TenantCore:
             self._depth = 0
 
     @contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        """Several operations that commit together or not at all (each keeps its audit entry)."""
+        with self._transaction() as db:
+            yield db
+
+    @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A consistent view across several queries (WAL readers never block writers)."""
         with self._transaction("DEFERRED") as db:

@@ -9,23 +9,6 @@ from typing import Any
 from orgstate.model.config import Department, FieldDef, Job, Member, Plan, UserGroup
 from orgstate.model.live import LiveMember, Resources
 
-MEMBER_COLUMNS = (
-    "id",
-    "name",
-    "department",
-    "work_email",
-    "business_email",
-    "phone",
-    "login",
-    "employee_id",
-    "workforce_type",
-    "gender",
-    "hide_phone",
-    "job",
-    "manager",
-    "custom",
-)
-
 
 def member_columns(member: Member) -> dict[str, Any]:
     """The `members` columns for a member (secondary departments and seat live elsewhere)."""
