@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.config.test_yamlsafe import billion_laughs
-from tests.conftest import MINIMAL, run_orgstate
+from tests.conftest import EXAMPLES, MINIMAL, run_orgstate
 
 
 def test_json_output_has_the_diagnostic_shape(tmp_path: Path) -> None:
@@ -96,3 +96,29 @@ def test_version_and_help() -> None:
     assert run_orgstate("--version").stdout.strip() == "orgstate, version 0.1.0"
     help_text = run_orgstate("--help").stdout
     assert "validate" in help_text and "schema" in help_text
+
+
+def test_orgstate_toml_supplies_defaults(tmp_path: Path) -> None:
+    assert (
+        run_orgstate(
+            "local", "init", "--from", str(EXAMPLES / "tenant.yaml"), "--db", "t/tenant.db", cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    (tmp_path / "orgstate.toml").write_text(
+        f'backend = "local:t/tenant.db"\nstate = "sqlite:t/state.db"\nconfig = ["{EXAMPLES / "org.yaml"}"]\n'
+    )
+    assert run_orgstate("plan", "--detailed-exitcode", cwd=tmp_path).returncode == 2
+    assert run_orgstate("apply", "--auto-approve", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "t" / "state.db").exists()
+    assert run_orgstate("plan", "--detailed-exitcode", cwd=tmp_path).returncode == 0
+    # An option on the command line still wins.
+    assert run_orgstate("plan", "--backend", "local:nowhere.db", cwd=tmp_path).returncode == 1
+
+
+def test_a_bad_orgstate_toml_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "orgstate.toml").write_text("backend = \n")
+    result = run_orgstate("validate", cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr.startswith("error: orgstate.toml:")
+    (tmp_path / "orgstate.toml").write_text('colour = "blue"\n')
+    assert "unknown setting colour" in run_orgstate("validate", cwd=tmp_path).stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import tomllib
 import traceback
 from collections.abc import Sequence
 from contextlib import closing
@@ -564,10 +565,40 @@ def local_show(db_path: Path, output_format: str) -> None:
     click.echo(render_tenant_json(state) if output_format == "json" else render_tenant_text(state))
 
 
+SETTINGS_FILE = Path("orgstate.toml")
+# orgstate.toml key -> (option name, the commands that take it)
+SETTINGS = {
+    "backend": ("backend_url", ("plan", "apply", "drift", "export", "reset-password")),
+    "state": ("state_url", ("apply", "log", "unlock", "reset-password")),
+    "config": ("paths", ("validate", "plan", "apply", "drift")),
+}
+
+
+def settings_defaults(path: Path = SETTINGS_FILE) -> dict[str, dict[str, object]]:
+    """Defaults from orgstate.toml (SPEC section 1), as click's default_map."""
+    if not path.is_file():
+        return {}
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise UsageError(f"{path}: unknown setting {', '.join(unknown)} (known: {', '.join(SETTINGS)})")
+    defaults: dict[str, dict[str, object]] = {}
+    for key, value in settings.items():
+        option, commands = SETTINGS[key]
+        if key == "config" and isinstance(value, str):
+            value = [value]
+        for command in commands:
+            defaults.setdefault(command, {})[option] = value
+    return defaults
+
+
 def run() -> int:
     """Run the command line and return its exit code; the one error boundary."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(standalone_mode=False, default_map=settings_defaults())
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
