@@ -522,15 +522,28 @@ def emulator() -> None:
     metavar="SECONDS",
     help="Lifetime of a tenant access token.",
 )
+@click.option(
+    "--scopes",
+    default=None,
+    metavar="LIST",
+    help="The scopes the app was granted, comma-separated (default: all it may need).",
+)
 def emulator_serve(
-    port: int, db_path: Path, app_id: str, app_secret: str | None, rate_limits: str, faults: str | None, token_ttl: int
+    port: int,
+    db_path: Path,
+    app_id: str,
+    app_secret: str | None,
+    rate_limits: str,
+    faults: str | None,
+    token_ttl: int,
+    scopes: str | None,
 ) -> None:
     """Serve the Open API subset of reference/lark-open-api.md on 127.0.0.1 until interrupted."""
     try:
         from orgstate.emulator.server import serve
     except ImportError as exc:
         raise UsageError("the emulator needs its extra: pip install 'orgstate[emulator]'") from exc
-    serve(db_path, port, app_id, app_secret, rate_limits == "on", faults, token_ttl)
+    serve(db_path, port, app_id, app_secret, rate_limits == "on", faults, token_ttl, scopes)
 
 
 @local.command("init")

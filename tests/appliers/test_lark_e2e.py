@@ -208,3 +208,19 @@ def test_group_member_changes_go_in_batches(emulators: list[Emulator], tmp_path:
         result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "passwords"))
     assert result.ok, result.failed
     assert api.calls["contact.v3.group_member.batch_remove"] == 1
+
+
+def test_an_app_without_write_scope_can_plan_but_not_apply(emulators: list[Emulator], tmp_path: Path) -> None:
+    emulator = serve(
+        emulators,
+        tmp_path,
+        "readonly",
+        "--rate-limits",
+        "off",
+        "--scopes",
+        "contact:contact:readonly_as_app,tenant:tenant.product_assign_info:read",
+    )
+    assert emulator.run("plan", "-f", ORG, "--backend", emulator.backend, cwd=tmp_path).returncode == 0
+    applied = emulator.run("apply", "-f", ORG, "--backend", emulator.backend, "--auto-approve", cwd=tmp_path)
+    assert applied.returncode == 1
+    assert "Lark code 99991672" in applied.stdout and "Traceback" not in applied.stderr

@@ -54,6 +54,7 @@ from orgstate.emulator.ratelimit import (
     Refusal,
     is_restricted_patch,
 )
+from orgstate.emulator.scopes import ALL_SCOPES, MISSING_SCOPE, missing
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.tenant import Tenant
 from orgstate.tenant.clock import Clock
@@ -81,6 +82,7 @@ class Emulator:
         token_ttl: int,
         clock: Callable[[], float],
         tenant_clock: Clock | None,
+        scopes: frozenset[str] = frozenset(ALL_SCOPES),
     ) -> None:
         if not Path(db_path).is_file():
             raise TenantError(
@@ -92,6 +94,7 @@ class Emulator:
         self.limiter = RateLimiter(clock=clock) if rate_limits else None
         self.faults: FaultInjector | None = faults.injector() if faults is not None else None
         self.stall = faults.stall if faults is not None else 0.0
+        self.scopes = scopes
 
     def __repr__(self) -> str:
         return f"Emulator(db={self.tenant.path}, tokens={self.tokens!r})"
@@ -115,6 +118,12 @@ class Emulator:
             if handler is None:
                 return self.issue_token(raw, headers)
             app_id = self.tokens.check(request.headers.get("authorization"))
+            needed = missing(self.scopes, endpoint.name, endpoint.method)
+            if needed is not None:
+                raise ApiError(
+                    MISSING_SCOPE,
+                    f"Access denied. One of the following scopes is required: [{', '.join(sorted(needed))}]",
+                )
             payload = parse_body(raw, FIELD_VALIDATION_FAILED)
             if self.limiter is not None:
                 names = [endpoint.name]
@@ -205,10 +214,11 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     tenant_clock: Clock | None = None,
+    scopes: frozenset[str] = frozenset(ALL_SCOPES),
 ) -> Starlette:
     """The emulator over the tenant database at `db_path` (made by `orgstate local init`).
     `clock` drives tokens and rate limits and `tenant_clock` the engine (tests move them)."""
-    emulator = Emulator(db_path, app_id, app_secret, rate_limits, faults, token_ttl, clock, tenant_clock)
+    emulator = Emulator(db_path, app_id, app_secret, rate_limits, faults, token_ttl, clock, tenant_clock, scopes)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -17,6 +17,7 @@ import uvicorn
 
 from orgstate.emulator.app import create_app
 from orgstate.emulator.faults import FaultSpec
+from orgstate.emulator.scopes import parse_scopes
 from orgstate.errors import UsageError
 
 HOST = "127.0.0.1"
@@ -31,6 +32,7 @@ def serve(
     rate_limits: bool,
     faults: str | None,
     token_ttl: int,
+    scopes: str | None = None,
 ) -> None:
     """Serve until interrupted. The app secret comes from `app_secret`, else $LARK_APP_SECRET."""
     secret = app_secret or os.environ.get(SECRET_ENV)
@@ -41,7 +43,13 @@ def serve(
     if not 0 < token_ttl <= 7200:
         raise UsageError("--token-ttl must be 1 to 7200 seconds (Lark's tokens live at most 7200 s)")
     spec = FaultSpec.parse(faults) if faults else None
-    app = create_app(Path(db), app_id, secret, rate_limits=rate_limits, faults=spec, token_ttl=token_ttl)
+    try:
+        granted = parse_scopes(scopes)
+    except ValueError as exc:
+        raise UsageError(f"--scopes: {exc}") from None
+    app = create_app(
+        Path(db), app_id, secret, rate_limits=rate_limits, faults=spec, token_ttl=token_ttl, scopes=granted
+    )
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
