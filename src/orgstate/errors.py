@@ -46,7 +46,3 @@ class TenantError(OrgstateError):
         self.kind = kind
         self.code = code
         self.reason = message
-
-    @property
-    def is_retryable(self) -> bool:
-        return self.kind is ErrorKind.RETRY

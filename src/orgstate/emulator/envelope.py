@@ -16,7 +16,6 @@ from typing import Any
 
 from orgstate.errors import ErrorKind, TenantError
 
-OK_MSG = "success"
 FIELD_VALIDATION_FAILED = 99992402  # Open Platform's generic "field validation failed"
 INTERNAL_ERROR = 40003  # "internal error" (contact API); used by the 5xx fault
 PAGE_SIZE_INVALID = 40011

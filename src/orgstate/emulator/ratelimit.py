@@ -41,10 +41,6 @@ class Tier:
         """(window length in seconds, limit) for each capped window, shortest first."""
         return tuple((length, limit) for length, limit in ((1, self.per_second), (60, self.per_minute)) if limit)
 
-    @property
-    def is_unlimited(self) -> bool:
-        return not self.windows()
-
 
 @dataclass(frozen=True)
 class Endpoint:

@@ -208,7 +208,3 @@ class PlanContext(LiveIndex):
     @cached_property
     def new_departments(self) -> set[str]:
         return set(self.desired_departments) - set(self.live_departments)
-
-    @cached_property
-    def new_groups(self) -> set[str]:
-        return set(self.desired_groups) - set(self.live_groups)

@@ -51,4 +51,3 @@ CATALOGUE: tuple[Rule, ...] = (
 )
 
 STATIC_RULES = tuple(rule.id for rule in CATALOGUE if rule.stage == "static")
-RULE_IDS = frozenset(rule.id for rule in CATALOGUE)
