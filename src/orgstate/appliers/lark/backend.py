@@ -241,8 +241,12 @@ class LarkBackend:
         return Outcome.UPDATED
 
     def _department_delete(self, change: Change) -> Outcome:
+        return self._delete(f"/open-apis/contact/v3/departments/{change.key}", QUERY)
+
+    def _delete(self, path: str, query: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> Outcome:
+        """A DELETE that already happened (the object is gone) is unchanged, not an error."""
         try:
-            self.api.call("DELETE", f"/open-apis/contact/v3/departments/{change.key}", QUERY)
+            self.api.call("DELETE", path, query, body)
         except TenantError as exc:
             if exc.kind is ErrorKind.NOT_FOUND:
                 return Outcome.UNCHANGED
@@ -301,13 +305,7 @@ class LarkBackend:
                     "processing_type": action,
                     **({"acceptor_user_id": recipient} if recipient else {}),
                 }
-        try:
-            self.api.call("DELETE", f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
-        except TenantError as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return Outcome.UNCHANGED
-            raise
-        return Outcome.DELETED
+        return self._delete(f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
 
     def _member_restore(self, change: Change) -> Outcome:
         after = change.after or {}
@@ -344,13 +342,7 @@ class LarkBackend:
         return Outcome.UPDATED
 
     def _user_group_delete(self, change: Change) -> Outcome:
-        try:
-            self.api.call("DELETE", f"/open-apis/contact/v3/group/{change.key}")
-        except TenantError as exc:
-            if exc.kind is ErrorKind.NOT_FOUND:
-                return Outcome.UNCHANGED
-            raise
-        return Outcome.DELETED
+        return self._delete(f"/open-apis/contact/v3/group/{change.key}")
 
     def _group_member_add(self, change: Change) -> Outcome:
         return self._members([change])[0]  # type: ignore[return-value]  # a refusal raises instead

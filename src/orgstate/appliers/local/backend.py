@@ -110,6 +110,14 @@ class LocalBackend:
 
     # -- lookups: the target as it stands, or None when it does not exist ------------
 
+    def fields(self, change_type: str, key: str) -> dict[str, Any] | None:
+        lookup = {
+            "member": self._member_fields,
+            "department": self._department_fields,
+            "user_group": self._group_fields,
+        }[change_type]
+        return lookup(key)
+
     def _member_fields(self, member_id: str) -> dict[str, Any] | None:
         found = existing(lambda: self.tenant.member(member_id))
         return None if found is None else found.model_dump(mode="json", exclude={"status", "deleted_at", "resources"})
@@ -163,10 +171,16 @@ def _update_department(backend: LocalBackend, change: Change) -> Outcome:
 
 
 @handles("department", "delete")
-def _delete_department(backend: LocalBackend, change: Change) -> Outcome:
-    if backend._department_fields(change.key) is None:
+@handles("member", "delete")
+@handles("user_group", "delete")
+def _delete(backend: LocalBackend, change: Change) -> Outcome:
+    if backend.fields(change.type, change.key) is None:
         return Outcome.UNCHANGED
-    backend.tenant.delete_department(change.key)
+    {
+        "department": backend.tenant.delete_department,
+        "member": backend.tenant.delete_member,
+        "user_group": backend.tenant.delete_group,
+    }[change.type](change.key)
     return Outcome.DELETED
 
 
@@ -220,14 +234,6 @@ def _set_status(backend: LocalBackend, change: Change) -> Outcome:
     else:
         backend.tenant.resume_member(change.key)
     return Outcome.UPDATED
-
-
-@handles("member", "delete")
-def _delete_member(backend: LocalBackend, change: Change) -> Outcome:
-    if backend._member_fields(change.key) is None:
-        return Outcome.UNCHANGED
-    backend.tenant.delete_member(change.key)
-    return Outcome.DELETED
 
 
 @handles("member", "restore")
@@ -291,14 +297,6 @@ def _update_group(backend: LocalBackend, change: Change) -> Outcome:
     if seat_changed:
         backend.tenant.set_group_seat(change.key, plan)
     return Outcome.UPDATED
-
-
-@handles("user_group", "delete")
-def _delete_group(backend: LocalBackend, change: Change) -> Outcome:
-    if backend._group_fields(change.key) is None:
-        return Outcome.UNCHANGED
-    backend.tenant.delete_group(change.key)
-    return Outcome.DELETED
 
 
 @handles("group_member", "add")
@@ -384,12 +382,7 @@ def _verify_restore(backend: LocalBackend, change: Change) -> str | None:
 @verifies("department", "delete")
 @verifies("user_group", "delete")
 def _verify_gone(backend: LocalBackend, change: Change) -> str | None:
-    lookup = {
-        "member": backend._member_fields,
-        "department": backend._department_fields,
-        "user_group": backend._group_fields,
-    }[change.type]
-    return None if lookup(change.key) is None else f"{change.address} still exists"
+    return None if backend.fields(change.type, change.key) is None else f"{change.address} still exists"
 
 
 @verifies("user_group", "create")
