@@ -128,7 +128,7 @@ thead th {
   position: sticky; top: 0; background: var(--panel); text-align: left; font-weight: 600;
   padding: .5rem .75rem; border-bottom: 2px solid var(--line);
 }
-tbody td { padding: .45rem .75rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+tbody td { padding: .45rem .75rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
 tbody tr:hover td { background: var(--panel); }
 td.object { white-space: nowrap; }
 td.live, td.declared { overflow-wrap: anywhere; }
@@ -141,6 +141,7 @@ td.live, td.declared { overflow-wrap: anywhere; }
 .badge.kind-missing { color: var(--missing); background: var(--missing-bg); }
 tr.drift-changed td.live { color: var(--muted); }
 .none, .empty { color: var(--muted); }
+td.field .none { font-family: inherit; font-size: 1rem; }
 .only { font-weight: 650; text-decoration: underline; text-decoration-thickness: 2px; text-underline-offset: 2px; }
 td.live .only { text-decoration-color: var(--missing); }
 td.declared .only { text-decoration-color: var(--ok); }
@@ -282,7 +283,7 @@ def value_html(value: Any, other: Any = None) -> str:
     """A value as compact escaped HTML; in a list, items not in `other` (a list) are marked."""
     if value is None:
         return f'<span class="none">{DASH}</span>'
-    if value == "" or value == [] or value == () or value == {}:
+    if isinstance(value, str | list | tuple | set | frozenset | Mapping) and not value:
         return '<span class="empty">(empty)</span>'
     items = _items(value)
     if items is None:
