@@ -10,8 +10,9 @@ import pytest
 
 from orgstate.diagnostics import Diagnostic
 from orgstate.planner.changes import Change
-from orgstate.planner.plan import Plan, SeatUse
+from orgstate.planner.plan import SeatUse
 from orgstate.render.plan_markdown import code, escape, render_plan_markdown
+from tests.render.plans import make_plan
 
 CAPACITY = Diagnostic(
     rule="SEAT-CAPACITY",
@@ -27,22 +28,6 @@ DEFAULT = Diagnostic(
 )
 WINDOW = Diagnostic(rule="RESTORE-WINDOW", severity="info", message="'julia' is restored", file="org.yaml", line=3)
 CHANGE_ITEM = re.compile(r"^- `[+~-]` `", re.MULTILINE)
-
-
-def make_plan(
-    changes: tuple[Change, ...] = (),
-    seats: tuple[SeatUse, ...] = (),
-    diagnostics: tuple[Diagnostic, ...] = (),
-) -> Plan:
-    return Plan(
-        backend="local:x.db",
-        config_digest="sha256:a",
-        state_digest="sha256:b",
-        created_at="2026-11-21T22:00:00Z",
-        changes=changes,
-        seats=seats,
-        diagnostics=diagnostics,
-    )
 
 
 def update(

@@ -9,9 +9,10 @@ import pytest
 
 from orgstate.diagnostics import Diagnostic
 from orgstate.planner.changes import Change
-from orgstate.planner.plan import Plan, SeatUse
+from orgstate.planner.plan import SeatUse
 from orgstate.render.diagnostics import diagnostic_line
 from orgstate.render.plan_text import NO_CHANGES, SYMBOLS, kind_counts, render_plan_text
+from tests.render.plans import make_plan
 
 CAPACITY = Diagnostic(
     rule="SEAT-CAPACITY",
@@ -29,22 +30,6 @@ WINDOW = Diagnostic(rule="RESTORE-WINDOW", severity="info", message="restored", 
 
 def change(type: str, action: str, address: str, number: int = 1, **fields: Any) -> Change:
     return Change(id=f"c{number:04d}", type=type, action=action, address=address, **fields)
-
-
-def make_plan(
-    changes: tuple[Change, ...] = (),
-    seats: tuple[SeatUse, ...] = (),
-    diagnostics: tuple[Diagnostic, ...] = (),
-) -> Plan:
-    return Plan(
-        backend="local:x.db",
-        config_digest="sha256:a",
-        state_digest="sha256:b",
-        created_at="2026-11-21T22:00:00Z",
-        changes=changes,
-        seats=seats,
-        diagnostics=diagnostics,
-    )
 
 
 ONE_OF_EACH = (
