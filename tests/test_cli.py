@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.config.test_yamlsafe import billion_laughs
 from tests.conftest import EXAMPLES, MINIMAL, run_orgstate
 
@@ -122,3 +124,21 @@ def test_a_bad_orgstate_toml_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stderr.startswith("error: orgstate.toml:")
     (tmp_path / "orgstate.toml").write_text('colour = "blue"\n')
     assert "unknown setting colour" in run_orgstate("validate", cwd=tmp_path).stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "--detailed-exitcode", "--formt", "json"),
+        ("drift", "--format", "pdf"),
+        ("plan", "--target", "x"),
+        ("validate", "stray-argument"),
+        ("no-such-command",),
+        ("local", "init"),
+    ],
+)
+def test_a_usage_mistake_exits_1_not_2(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Exit 2 means changes present or drift found: a typo in a CI step must not read as drift."""
+    result = run_orgstate(*args, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Error:" in result.stderr and "Traceback" not in result.stderr

@@ -251,18 +251,17 @@ def apply(
     """Carry out a saved plan, or plan and ask before carrying it out."""
     if plan_file is not None and paths:
         raise UsageError("give a saved plan or -f, not both")
-    saved = read_plan(plan_file) if plan_file is not None else None
-    checked = _checked(paths, "text") if saved is None else None
-    url = backend_url or (saved.backend if saved else DEFAULT_BACKEND)
+    source = read_plan(plan_file) if plan_file is not None else _checked(paths, "text")
+    url = backend_url or (source.backend if isinstance(source, Plan) else DEFAULT_BACKEND)
     with closing(open_backend(url)) as backend, closing(open_store(state_url)) as store:
-        if checked is not None:
-            plan = _make_plan(checked, backend, url, allow_removals)
+        if isinstance(source, Plan):
+            plan = source
+            _refuse_stale(plan, backend, store)
+        else:
+            plan = _make_plan(source, backend, url, allow_removals)
             click.echo(render_plan_text(plan, colour=use_colour()), color=use_colour())
             if plan.applyable and plan.has_changes:
                 _approve(auto_approve)
-        else:
-            plan = saved
-            _refuse_stale(plan, backend, store)
         if not plan.applyable:
             raise OrgstateError("the plan has errors and cannot be applied")
         if not plan.has_changes:
@@ -538,7 +537,7 @@ def emulator_serve(
     token_ttl: int,
     scopes: str | None,
 ) -> None:
-    """Serve the Open API subset of reference/lark-open-api.md on 127.0.0.1 until interrupted."""
+    """Serve the Lark Open API subset that the lark backend calls (docs/lark.md) on 127.0.0.1 until interrupted."""
     try:
         from orgstate.emulator.server import serve
     except ImportError as exc:
@@ -618,7 +617,7 @@ def run() -> int:
         return exc.code if isinstance(exc.code, int) else 1
     except click.ClickException as exc:
         exc.show()
-        return exc.exit_code
+        return 1  # every error exits 1; click's 2 would read as "changes present" or "drift"
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

@@ -15,6 +15,7 @@ they would differ).
 from __future__ import annotations
 
 import hashlib
+from typing import overload
 
 from orgstate.emulator.envelope import DEPARTMENT_NOT_FOUND, FIELD_VALIDATION_FAILED, USER_NOT_FOUND, ApiError
 from orgstate.tenant import Tenant
@@ -95,6 +96,10 @@ class IdCodec:
             raise ApiError(USER_NOT_FOUND, f"no user authority: no user with {self.user_type} '{value}'")
         return found
 
+    @overload
+    def user_out(self, member_id: str) -> str: ...
+    @overload
+    def user_out(self, member_id: None) -> None: ...
     def user_out(self, member_id: str | None) -> str | None:
         if member_id is None:
             return None

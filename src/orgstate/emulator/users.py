@@ -219,18 +219,14 @@ def member_resources(call: Call) -> dict[str, Any]:
     value = call.query.get("user_id")
     if not value:
         call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")
-        owners = [
-            {"user_id": call.codec.user_out(row["id"]), "resources": {row["kind"]: row["count"]}}
-            for row in call.tenant.query(
-                "SELECT m.id, r.kind, r.count FROM resources r JOIN members m USING (uid) "
-                "WHERE m.status != 'deleted' AND r.count > 0 ORDER BY m.uid, r.kind"
-            )
-        ]
+        rows = call.tenant.query(
+            "SELECT m.id, r.kind, r.count FROM resources r JOIN members m USING (uid) "
+            "WHERE m.status != 'deleted' AND r.count > 0 ORDER BY m.uid, r.kind"
+        )
         merged: dict[str, dict[str, Any]] = {}
-        for owner in owners:
-            merged.setdefault(owner["user_id"], {"user_id": owner["user_id"], "resources": {}})["resources"].update(
-                owner["resources"]
-            )
+        for row in rows:
+            user_id = call.codec.user_out(row["id"])
+            merged.setdefault(user_id, {"user_id": user_id, "resources": {}})["resources"][row["kind"]] = row["count"]
         page, extra = call.page(list(merged.values()), "resources", default=100, maximum=500)
         return {"items": page, **extra}
     call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")

@@ -26,7 +26,7 @@ def plain(value: Any) -> Any:
 
 
 def dump(model: BaseModel, **exclude: Any) -> dict[str, Any]:
-    return plain(model.model_dump(mode="python", exclude_defaults=True, **exclude))  # type: ignore[no-any-return]
+    return plain(model.model_dump(mode="python", exclude_defaults=True, **exclude))
 
 
 def member_document(member: LiveMember) -> dict[str, Any]:

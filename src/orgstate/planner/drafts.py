@@ -73,8 +73,8 @@ def order_drafts(drafts: Drafts) -> tuple[Change, ...]:
         changes.append(
             Change(
                 id=ids[draft.key],
-                type=draft.type,  # type: ignore[arg-type]
-                action=draft.action,  # type: ignore[arg-type]
+                type=draft.type,
+                action=draft.action,
                 address=draft.address,
                 before=draft.before,
                 after=draft.after,

@@ -55,8 +55,8 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
         if live is not None:
             if not same_fields(member, live):
                 _update(drafts, address, member_state(live), member_state(member), _needs(ctx, member))
-            current = "suspended" if live.status == "suspended" else "active"
-            yield from _status(ctx, drafts, member, current, None)
+            live_status = "suspended" if live.status == "suspended" else "active"
+            yield from _status(ctx, drafts, member, live_status, None)
             continue
         wanted = member_state(member)
         needs = _needs(ctx, member)
@@ -88,11 +88,11 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
             current.update(department=member.department, departments=list(member.departments))
             _update(drafts, address, current, wanted, (*needs, key("member", "restore", address)))
         elif arrival == "create":
-            deleted = ctx.deleted_members.get(member.id)
-            if deleted is not None:
+            too_old = ctx.deleted_members.get(member.id)
+            if too_old is not None:
                 yield warning(
                     "RESTORE-WINDOW",
-                    f"'{member.id}' was deleted on {deleted.deleted_at}, beyond the "
+                    f"'{member.id}' was deleted on {too_old.deleted_at}, beyond the "
                     f"{RESTORE_WINDOW_DAYS}-day restore window or the edition's reach: created anew, "
                     "without the old account's data",
                     address=address,

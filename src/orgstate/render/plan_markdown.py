@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from orgstate.diagnostics import Diagnostic
 from orgstate.planner.changes import ACTIONS, Change
@@ -247,7 +248,7 @@ def render_plan_markdown(plan: Plan, limit: int = LIMIT) -> str:
         head(frozenset(), seats=False),
     ]
     for candidate in heads:
-        shown = _fit(lambda n, candidate=candidate: document(candidate, n), total, limit)
+        shown = _fit(partial(document, candidate), total, limit)
         if shown is not None:
             return document(candidate, shown)
     errors = sum(1 for d in diagnostics if d.is_error)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -47,7 +48,8 @@ SEATS_HEADINGS = ("plan", "purchased", "before", "after", "free after")
 INDENT = "    "
 
 
-class Transfer(NamedTuple):
+@dataclass(frozen=True)
+class Transfer:
     """One resource type of a `resources.transfer` change."""
 
     resource: str

@@ -36,14 +36,21 @@ def duplicates(
             seen[key] = index
 
 
+def item_at(section: str, key: str, positions: Sequence[int] | None = None) -> Callable[[int], DocPath]:
+    """Locates the i-th value at `section[i].key` (or at `section[positions[i]].key`)."""
+
+    def at(index: int) -> DocPath:
+        return (section, index if positions is None else positions[index], key)
+
+    return at
+
+
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     config = ctx.config
     yield from duplicates([plan.id for plan in config.org.plans], lambda i: ("org", "plans", i, "id"), "plan id")
     for section, kind in KINDS.items():
         items = getattr(config, section)
-        yield from duplicates([item.id for item in items], lambda i, s=section: (s, i, "id"), f"{kind} id")
+        yield from duplicates([item.id for item in items], item_at(section, "id"), f"{kind} id")
     for name in UNIQUE_MEMBER_FIELDS:
         values = [getattr(member, name) for member in config.members]
-        yield from duplicates(
-            values, lambda i, n=name: ("members", i, n), name.replace("_", " "), fold=name.endswith("email")
-        )
+        yield from duplicates(values, item_at("members", name), name.replace("_", " "), fold=name.endswith("email"))

@@ -120,7 +120,7 @@ def static_seats(ctx: RuleContext) -> tuple[list[set[str]], list[Diagnostic], Se
     if "seats" not in ctx.shared:
         coverage, problems = rule_coverage(ctx)
         ctx.shared["seats"] = (coverage, problems, resolve_seats(ctx.config, coverage))
-    return ctx.shared["seats"]  # type: ignore[no-any-return]
+    return ctx.shared["seats"]
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -31,7 +31,7 @@ def _cycles(parent_of: Mapping[str, str | None]) -> list[list[str]]:
 def _depths(parent_of: Mapping[str, str | None]) -> dict[str, int]:
     depth: dict[str, int] = {}
     for start in parent_of:
-        chain = []
+        chain: list[str] = []
         node: str | None = start
         while node is not None and node not in depth and node in parent_of and len(chain) <= len(parent_of):
             chain.append(node)

@@ -192,7 +192,7 @@ class LarkBackend:
 
     def apply(self, change: Change) -> Outcome:
         handler = getattr(self, f"_{change.type}_{change.action}")
-        return handler(change)  # type: ignore[no-any-return]
+        return handler(change)
 
     def verify(self, change: Change) -> str | None:
         """Checked against what the write call answered (no second read within the limits)."""

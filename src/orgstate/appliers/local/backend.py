@@ -176,11 +176,12 @@ def _update_department(backend: LocalBackend, change: Change) -> Outcome:
 def _delete(backend: LocalBackend, change: Change) -> Outcome:
     if backend.fields(change.type, change.key) is None:
         return Outcome.UNCHANGED
-    {
+    deletes: dict[str, Callable[[str], object]] = {
         "department": backend.tenant.delete_department,
         "member": backend.tenant.delete_member,
         "user_group": backend.tenant.delete_group,
-    }[change.type](change.key)
+    }
+    deletes[change.type](change.key)
     return Outcome.DELETED
 
 
