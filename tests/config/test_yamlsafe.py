@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orgstate.config.loader import load_config
 from orgstate.config.yamlsafe import (
+    MAX_DEPTH,
+    SYNTAX_ERROR,
     YamlProblem,
     _EventConstructor,
     _parse_fast,
@@ -86,25 +90,6 @@ def test_duplicate_keys_are_located_on_both_paths() -> None:
     assert caught.value.path == ("members", 0, "name")
 
 
-@pytest.mark.parametrize(
-    ("document", "message", "line"),
-    [
-        (b"a: !!python/object:os.system 1\n", "tags are not allowed", 1),
-        (b"a: 1\nb: !custom x\n", "tags are not allowed", 2),
-        (b"a: 1\n---\nb: 2\n", "one YAML document", 2),
-        (b"a: *nowhere\n", "unknown alias '*nowhere'", 1),
-        (b"a: [1, 2\n", "invalid YAML", 2),
-        (b"? [a, b]\n: 1\n", "mapping key must be a plain string", 1),
-        (b"a: " + b"[" * 20_000 + b"]" * 20_000 + b"\n", "nesting deeper than 10000", 1),
-    ],
-)
-def test_unsafe_or_broken_documents_fail_with_a_located_problem(document: bytes, message: str, line: int) -> None:
-    with pytest.raises(YamlProblem) as caught:
-        parse_yaml(document)
-    assert message in caught.value.message
-    assert caught.value.line == line
-
-
 def billion_laughs(levels: int = 9) -> bytes:
     lines = [b'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for level in range(1, levels + 1):
@@ -113,10 +98,50 @@ def billion_laughs(levels: int = 9) -> bytes:
     return b"\n".join(lines) + b"\n"
 
 
-def test_a_billion_laughs_document_is_refused() -> None:
+def nested(levels: int) -> bytes:
+    return b"a: " + b"[" * levels + b"]" * levels + b"\n"
+
+
+# Each unsafe or broken document, the rule it is reported under, the line, and
+# orgstate's own words for what was refused (never only a parser's wording).
+REFUSED = [
+    (b"a: !!python/object:os.system 1\n", "CFG-SCHEMA", 1, "tags are not allowed"),
+    (b"a: 1\nb: !custom x\n", "CFG-SCHEMA", 2, "tags are not allowed"),
+    (b"a: 1\n---\nb: 2\n", "CFG-SCHEMA", 2, "a file holds one YAML document"),
+    (b"a: *nowhere\n", "CFG-SCHEMA", 1, "unknown alias '*nowhere'"),
+    (b"a: [1, 2\n", "CFG-SCHEMA", 2, f"{SYNTAX_ERROR}: "),
+    (b"a: b: c\n", "CFG-SCHEMA", 1, f"{SYNTAX_ERROR}: "),
+    (b"? [a, b]\n: 1\n", "CFG-SCHEMA", 1, "a mapping key must be a plain string"),
+    (b"a: 1\na: 2\n", "CFG-DUPLICATE-KEY", 2, "duplicate key 'a'"),
+    # Deeper than libyaml (1,000 levels) and the JSON decoder accept: orgstate's limit speaks first.
+    (nested(20_000), "CFG-SCHEMA", 1, f"nesting deeper than {MAX_DEPTH} levels"),
+    (nested(MAX_DEPTH + 1), "CFG-SCHEMA", 1, f"nesting deeper than {MAX_DEPTH} levels"),
+    (b"a:\n" + b"- " * (MAX_DEPTH + 1) + b"x\n", "CFG-SCHEMA", 2, f"nesting deeper than {MAX_DEPTH} levels"),
+    # Brackets in quotes and comments are text, not nesting.
+    (b'a: "' + b"[" * 2000 + b'" # ' + b"{" * 2000 + b"\nb: c: d\n", "CFG-SCHEMA", 2, f"{SYNTAX_ERROR}: "),
+    (billion_laughs(), "CFG-SCHEMA", 6, "(a 'billion laughs' document?)"),
+]
+
+
+@pytest.mark.parametrize(("document", "rule", "line", "words"), REFUSED)
+def test_unsafe_or_broken_documents_fail_with_orgstates_own_located_message(
+    tmp_path: Path, document: bytes, rule: str, line: int, words: str
+) -> None:
     with pytest.raises(YamlProblem) as caught:
-        parse_yaml(billion_laughs())
-    assert "billion laughs" in caught.value.message
+        parse_yaml(document)
+    assert words in caught.value.message
+    assert caught.value.line == line
+    path = tmp_path / "org.yaml"
+    path.write_bytes(document)
+    [diagnostic] = load_config([path]).diagnostics
+    assert (diagnostic.rule, diagnostic.file, diagnostic.line) == (rule, str(path), line)
+    assert words in diagnostic.message
+
+
+def test_nesting_up_to_the_limit_reads_the_same_on_both_paths() -> None:
+    document = nested(MAX_DEPTH - 1)  # the mapping holding `a` is one level more
+    assert parse_yaml(document) == reference(document)
+    assert not needs_reference_reader(document)
 
 
 def test_modest_aliases_are_allowed() -> None:

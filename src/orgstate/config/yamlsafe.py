@@ -10,8 +10,15 @@ Two readers give the same result for every document the fast one accepts:
 
 The fast path is taken only for documents without anchors, aliases, tags or
 directives (a cheap byte scan decides); any failure on it (a syntax error, a
-duplicate key, a number JSON cannot hold) falls back to the reference reader,
-which then raises the located error. `locate` walks the event stream again to
+duplicate key, a number JSON cannot hold, nesting the JSON decoder cannot hold)
+falls back to the reference reader, which then raises the located error.
+
+Every problem is worded by orgstate: its own limits are checked before the
+parser's (libyaml 0.2.6 refuses 1,000 levels of nesting with its own words), and
+a syntax error keeps the parser's description only after orgstate's
+"invalid YAML syntax:". Nesting between MAX_DEPTH and what the JSON decoder
+holds is accepted by the fast path; no configuration or fixture key nests that
+deep, so the schema refuses such a document instead. `locate` walks the event stream again to
 find the line and column of given paths, and is only called when a diagnostic
 needs a location.
 
@@ -37,12 +44,18 @@ from yaml._yaml import CParser
 
 from orgstate.diagnostics import DocPath
 
-# Far deeper than any configuration; the readers are iterative, so this only bounds
-# pathological input (the JSON decoder of the fast path stops near 1,000 levels).
-MAX_DEPTH = 10_000
+# Far deeper than any key of the configuration or a fixture (about 5 levels), and
+# below the parsers' own limits (libyaml stops at 1,000, the JSON decoder of the fast
+# path near 1,000), so that a pathological document meets orgstate's limit first.
+MAX_DEPTH = 100
+TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
 # Billion-laughs guard: the number of nodes a document may grow to once every
 # alias is expanded (pydantic walks the expanded tree), relative to its size.
 MAX_ALIAS_EXPANSION = 100_000
+
+
+# orgstate's words before a parser's description of a syntax error.
+SYNTAX_ERROR = "invalid YAML syntax"
 
 
 @dataclass(frozen=True)
@@ -150,10 +163,41 @@ def _events(data: bytes) -> Iterable[Any]:
                 return
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        problem = error.problem or error.context or "invalid YAML"
-        raise YamlProblem(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1) from None
+        end = mark.index if mark is not None else len(data)
+        too_deep = _flow_nesting_beyond_limit(data, end)
+        if too_deep is not None:
+            raise YamlProblem(TOO_DEEP, *_position(data, too_deep)) from None
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise YamlProblem(f"{SYNTAX_ERROR}: {error.problem or error.context or 'unreadable'}", line, column) from None
     except yaml.YAMLError as error:
-        raise YamlProblem(f"invalid YAML: {error}", 1, 1) from None
+        raise YamlProblem(f"{SYNTAX_ERROR}: {error}", 1, 1) from None
+
+
+# Flow brackets, skipping quoted scalars and comments (where brackets are text).
+_FLOW_TOKENS = re.compile(rb"""["](?:[^"\\]|\\.)*["]|'(?:[^']|'')*'|(?:^|(?<=[ \t]))#[^\n]*|[\[\]{}]""", re.M)
+
+
+def _flow_nesting_beyond_limit(data: bytes, end: int) -> int | None:
+    """The offset of the first flow collection opened deeper than MAX_DEPTH before `end`.
+
+    libyaml's scanner reads nested flow collections ahead of its events and refuses
+    deep ones in its own words before the constructor sees them, so a parser error
+    is checked against orgstate's limit here."""
+    depth = 0
+    for token in _FLOW_TOKENS.finditer(data, 0, end + 1):
+        opener = token.group()
+        if opener in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return token.start()
+        elif opener in (b"]", b"}"):
+            depth = max(depth - 1, 0)
+    return None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1, offset - data.rfind(b"\n", 0, offset)
 
 
 class _Container:
@@ -223,7 +267,7 @@ class _EventConstructor:
                 if stack and stack[-1].awaits_key:
                     raise self.problem(event, "a mapping key must be a plain string")
                 if len(stack) >= MAX_DEPTH:
-                    raise self.problem(event, f"nesting deeper than {MAX_DEPTH} levels")
+                    raise self.problem(event, TOO_DEEP)
                 stack.append(_Container({} if kind is yaml.MappingStartEvent else [], event.anchor))
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 done = stack.pop()
