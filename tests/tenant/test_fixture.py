@@ -109,3 +109,64 @@ def test_show_as_text_summarises(tmp_path: Path) -> None:
     assert text.splitlines()[0] == "Acme Robotics (founder founder, today 2026-11-21)"
     assert "plan pro-2026: pro, 38/40 seats, 2026-01-01 to 2027-01-01" in text
     assert "admin sam: billing, member_and_department" in text
+
+
+ORG_NAMED = """\
+version: 1
+tenant: {founder: boss, today: 2026-11-21}
+org:
+  name: Acme
+  plans: [{id: pro, edition: pro, seats: 5, starts: 2026-01-01, expires: 2027-01-01}]
+departments:
+  - {id: eng, name: Engineering}
+members:
+  - {id: boss, name: Boss, department: eng, work_email: boss@b.example, seat: pro}
+"""
+
+
+def test_a_fixture_may_name_the_organization_as_the_configuration_does(tmp_path: Path) -> None:
+    """SPEC section 6: the fixture uses the configuration language, so `org.name` names the tenant."""
+    path = tmp_path / "tenant.yaml"
+    path.write_text(ORG_NAMED)
+    db = tmp_path / "tenant.db"
+    created = run_orgstate("local", "init", "--from", str(path), "--db", str(db))
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.startswith(f"created {db}: Acme")
+    shown = run_orgstate("local", "show", "--db", str(db), "--format", "json").stdout
+    assert json.loads(shown)["tenant"]["name"] == "Acme"
+    (tmp_path / "shown.yaml").write_text(shown)
+    again = tmp_path / "again.db"
+    assert run_orgstate("local", "init", "--from", str(tmp_path / "shown.yaml"), "--db", str(again)).returncode == 0
+    assert run_orgstate("local", "show", "--db", str(again), "--format", "json").stdout == shown
+
+
+@pytest.mark.parametrize(
+    ("tenant_name", "problem"),
+    [
+        ("Acme", None),
+        ("Globex", "org.name 'Acme' differs from tenant.name 'Globex'"),
+    ],
+)
+def test_org_name_and_tenant_name_must_agree(tmp_path: Path, tenant_name: str, problem: str | None) -> None:
+    path = tmp_path / "tenant.yaml"
+    path.write_text(ORG_NAMED.replace("{founder: boss,", f"{{name: {tenant_name}, founder: boss,"))
+    if problem is None:
+        assert load_fixture(path).tenant.name == "Acme"
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_fixture(path)
+    [found] = caught.value.diagnostics
+    assert (found.rule, found.line, found.path) == ("CFG-SCHEMA", 4, "org.name")
+    assert problem in found.message
+    db = tmp_path / "tenant.db"
+    result = run_orgstate("local", "init", "--from", str(path), "--db", str(db))
+    assert result.returncode == 1 and f"{path}:4:" in result.stderr and "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+def test_a_fixture_without_any_name_says_where_to_put_one(tmp_path: Path) -> None:
+    path = tmp_path / "tenant.yaml"
+    path.write_text(ORG_NAMED.replace("  name: Acme\n", ""))
+    with pytest.raises(ConfigError) as caught:
+        load_fixture(path)
+    assert [(d.rule, d.path) for d in caught.value.diagnostics] == [("CFG-SCHEMA", "tenant.name")]

@@ -8,9 +8,9 @@ tenant has (statuses, deletion dates, resources, the founder and the admins).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from orgstate.model.config import (
     Department,
@@ -68,6 +68,9 @@ class TenantInfo(StrictModel):
 
 
 class LiveOrg(StrictModel):
+    # A fixture may name the organization as the configuration language does; a
+    # snapshot keeps the name in `tenant.name` only.
+    name: Name | None = None
     plans: tuple[Plan, ...] = ()
 
 
@@ -79,3 +82,15 @@ class TenantState(StrictModel):
     departments: tuple[Department, ...] = ()
     user_groups: tuple[UserGroup, ...] = ()
     members: tuple[LiveMember, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_from_org(cls, data: Any) -> Any:
+        """`org.name` stands in for a missing `tenant.name`; when both are given and
+        differ, `tenant.fixture.check_fixture` reports it at `org.name`."""
+        if not isinstance(data, dict):
+            return data
+        tenant, org = data.get("tenant"), data.get("org")
+        if isinstance(tenant, dict) and isinstance(org, dict) and "name" not in tenant and "name" in org:
+            return {**data, "tenant": {**tenant, "name": org["name"]}}
+        return data

@@ -16,7 +16,7 @@ from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.seats import resolve_seats
 from orgstate.rules.context import RuleContext
-from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates
+from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates, item_at
 from orgstate.rules.seats import rule_coverage
 from orgstate.tenant.rows import department_columns
 from orgstate.tenant.tenant import Tenant
@@ -44,6 +44,9 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
         if value is not None and value not in known:  # type: ignore[operator]
             yield error("REF-UNKNOWN", f"unknown {kind} '{value}'", at=at)
 
+    if state.org.name is not None and state.org.name != state.tenant.name:
+        message = f"org.name '{state.org.name}' differs from tenant.name '{state.tenant.name}'; give one name"
+        yield error("CFG-SCHEMA", message, at=("org", "name"))
     if state.tenant.founder is None:
         yield error("CFG-SCHEMA", "a tenant fixture names its founder", at=("tenant",))
     yield from unknown("member", state.tenant.founder, members, ("tenant", "founder"))
@@ -69,12 +72,11 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
         for j, member_id in enumerate(group.members):
             yield from unknown("member", member_id, members, ("user_groups", i, "members", j))
     positions = [i for i, _ in live]
-    yield from duplicates([m.id for _, m in live], lambda k: ("members", positions[k], "id"), "member id")
+    yield from duplicates([m.id for _, m in live], item_at("members", "id", positions), "member id")
     for name in UNIQUE_MEMBER_FIELDS:
         values = [getattr(m, name) for _, m in live]
-        yield from duplicates(
-            values, lambda k, n=name: ("members", positions[k], n), name.replace("_", " "), fold=name.endswith("email")
-        )
+        at = item_at("members", name, positions)
+        yield from duplicates(values, at, name.replace("_", " "), fold=name.endswith("email"))
     for index, plan in enumerate(state.org.plans):
         held = sum(1 for _, m in live if m.seat == plan.id)
         if held > plan.seats:
