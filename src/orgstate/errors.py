@@ -39,10 +39,18 @@ class ErrorKind(Enum):
 
 
 class TenantError(OrgstateError):
-    """An operation the tenant refused, with the Open API's error code where Lark documents one."""
+    """An operation the tenant refused, with the Open API's error code where Lark documents one
+    and the id of the rule of the catalogue (orgstate.rules.catalogue) that refuses it, if any.
 
-    def __init__(self, kind: ErrorKind, message: str, code: int | None = None) -> None:
-        super().__init__(message if code is None else f"{message} (Lark code {code})")
+    The rule id follows the message, before the Lark code: "'carol' does not log in with a
+    business email, so the password cannot be reset (RESET-PASSWORD) (Lark code 1050024)".
+    `reason` is the message with the rule id but without the code (the emulator's `msg`).
+    """
+
+    def __init__(self, kind: ErrorKind, message: str, code: int | None = None, *, rule: str | None = None) -> None:
+        reason = message if rule is None else f"{message} ({rule})"
+        super().__init__(reason if code is None else f"{reason} (Lark code {code})")
         self.kind = kind
         self.code = code
-        self.reason = message
+        self.rule = rule
+        self.reason = reason

@@ -185,7 +185,9 @@ class TenantCore:
             "restore": "the primary administrator",
         }[permission]
         code = LarkCode.SEAT_PERMISSION if permission == "seats" else None
-        raise TenantError(ErrorKind.PERMISSION, f"'{self.actor}' cannot do this: it needs {needs}", code)
+        raise TenantError(
+            ErrorKind.PERMISSION, f"'{self.actor}' cannot do this: it needs {needs}", code, rule="PERMISSION"
+        )
 
     # -- plans and editions -------------------------------------------------------
 

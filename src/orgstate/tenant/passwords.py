@@ -22,15 +22,15 @@ class PasswordOps(MemberOps):
             if member.login_type != "business_email" or member.business_email is None:
                 raise TenantError(
                     ErrorKind.RULE,
-                    f"'{member_id}' does not log in with a business email, so the password cannot be reset "
-                    "(RESET-PASSWORD)",
+                    f"'{member_id}' does not log in with a business email, so the password cannot be reset",
                     LarkCode.PASSWORD_EMAIL_MISMATCH,
+                    rule="RESET-PASSWORD",
                 )
             if member.status not in ("active", "inactive"):
                 raise TenantError(
                     ErrorKind.RULE,
-                    f"'{member_id}' is {member.status}; only active or inactive members can have their password "
-                    "reset (RESET-PASSWORD)",
+                    f"'{member_id}' is {member.status}; only active or inactive members can have their password reset",
+                    rule="RESET-PASSWORD",
                 )
             since = (self.now() - dt.timedelta(hours=24)).isoformat()
             done = int(
@@ -39,8 +39,9 @@ class PasswordOps(MemberOps):
             if done >= RESETS_PER_DAY:
                 raise TenantError(
                     ErrorKind.RULE,
-                    f"'{self.actor}' has reset {RESETS_PER_DAY} passwords in the last 24 hours (RESET-PASSWORD)",
+                    f"'{self.actor}' has reset {RESETS_PER_DAY} passwords in the last 24 hours",
                     LarkCode.PASSWORD_DAILY_LIMIT,
+                    rule="RESET-PASSWORD",
                 )
             if password is not None and not VALID_PASSWORD.fullmatch(password):
                 raise TenantError(
