@@ -40,9 +40,9 @@ def test_the_example_plan_exits_2_with_detailed_exitcode(tenant: Path) -> None:
         "~ resources.frank transfer (offboarding entry) ! irreversible",
         "    approvals (3) -> diego [default]",
         "- member.victor delete (live, not declared) ! irreversible",
-        "+ seat.basic-2026.hannah assign (rule)",
+        "+ seat.hannah assign (rule)",
         "Ignored (policy.ignore): member.svc-backup",
-        "Plan: 17 to add, 14 to change, 6 to remove.",
+        "Plan: 21 to add, 14 to change, 6 to remove.",
     ):
         assert expected in text
     assert "\x1b[" not in text
@@ -71,7 +71,7 @@ def test_formats_and_a_saved_plan(tenant: Path, tmp_path: Path) -> None:
     assert document["fingerprints"]["member.frank"].startswith("sha256:")
     assert document["config_digest"].startswith("sha256:") and document["state_digest"].startswith("sha256:")
     markdown = plan(tenant, "--format", "markdown").stdout
-    assert markdown.startswith("## orgstate plan: 17 to add, 14 to change, 6 to remove")
+    assert markdown.startswith("## orgstate plan: 21 to add, 14 to change, 6 to remove")
     shown = run_orgstate("show", str(saved))
     assert shown.returncode == 0
     text = plan(tenant).stdout

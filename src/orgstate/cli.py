@@ -25,7 +25,7 @@ from orgstate.config.schema import org_schema_text
 from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.drift.detect import detect_drift
 from orgstate.errors import ConfigError, OrgstateError, UsageError
-from orgstate.executor.apply import ApplyResult, StalePlan, apply_plan, plan_id
+from orgstate.executor.apply import ApplyResult, StalePlan, apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.stale import stale_objects
 from orgstate.export.document import export_document
@@ -267,7 +267,7 @@ def apply(
         if not plan.has_changes:
             click.echo("Nothing to apply.")
             return
-        passwords = PasswordFile(passwords_dir, f"passwords-{plan_id(plan)}")
+        passwords = PasswordFile(passwords_dir, f"passwords-{plan.id}")
         result = apply_plan(plan, backend, store, passwords, reporter_for_terminal())
     _report_apply(plan, result)
     sys.exit(0 if result.ok else 1)
@@ -291,7 +291,7 @@ def _approve(auto_approve: bool) -> None:
 def _refuse_stale(plan: Plan, backend: Backend, store: StateStore) -> None:
     """A saved plan applies only to the live state it was made from (checked before its
     first change; a resumed run re-reads each target instead)."""
-    if store.statuses(plan_id(plan)):
+    if store.statuses(plan.id):
         return
     stale = stale_objects(plan, backend.read_snapshot())
     if stale:

@@ -14,7 +14,7 @@ import pytest
 
 from orgstate.appliers.local import LocalBackend
 from orgstate.config.loader import load_config
-from orgstate.executor.apply import apply_plan, plan_id
+from orgstate.executor.apply import apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.stale import stale_objects
 from orgstate.model.config import OrgConfig
@@ -95,11 +95,12 @@ def test_a_failure_skips_its_dependents_and_the_rest_goes_on(tmp_path: Path, sto
     assert not result.ok
     assert list(result.failed) == [by_address["department.web2"].id]
     assert "already named 'Web'" in result.failed[by_address["department.web2"].id]
-    assert list(result.skipped) == [by_address["member.amy"].id]
+    assert list(result.skipped) == [by_address["member.amy"].id, by_address["seat.amy"].id]
     assert result.done == {by_address["member.lead"].id: "updated"}
     assert store.statuses(result.plan_id) == {
         by_address["department.web2"].id: "failed",
         by_address["member.amy"].id: "skipped",
+        by_address["seat.amy"].id: "skipped",
         by_address["member.lead"].id: "done",
     }
 
@@ -111,7 +112,7 @@ def test_a_resumed_run_retries_only_what_did_not_complete(tmp_path: Path, store:
     apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
     backend.tenant.patch_department("web", {"name": "Web Team"})  # someone clears the way
     result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
-    assert result.ok and result.earlier == 1 and len(result.done) == 2
+    assert result.ok and result.earlier == 1 and len(result.done) == 3
 
 
 class Liar(LocalBackend):
@@ -163,7 +164,7 @@ def test_a_second_apply_is_refused_while_the_lock_is_held(tmp_path: Path, store:
     with pytest.raises(LockHeld) as caught:
         apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
     assert "ci@elsewhere pid 1" in str(caught.value)
-    assert store.statuses(plan_id(plan)) == {}
+    assert store.statuses(plan.id) == {}
     store.release(held)
 
 

@@ -32,7 +32,7 @@ def test_the_readme_flow_converges(workdir: Path) -> None:
     applied = orgstate(workdir, "apply", "-f", ORG, "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "c0001 ~ department.sales-emea update: done (updated)" in applied.stdout
-    assert "Apply complete: 37 applied, 0 done earlier, 0 failed, 0 skipped" in applied.stdout
+    assert "Apply complete: 41 applied, 0 done earlier, 0 failed, 0 skipped" in applied.stdout
     after = orgstate(workdir, "plan", "-f", ORG, "--detailed-exitcode")
     assert after.returncode == 0, after.stdout
     assert "No changes." in after.stdout
@@ -44,7 +44,7 @@ def test_without_a_terminal_apply_refuses_to_ask(workdir: Path) -> None:
     result = orgstate(workdir, "apply", "-f", ORG)
     assert result.returncode == 1
     assert "refusing to apply without a terminal" in result.stderr
-    assert "Plan: 17 to add" in result.stdout  # it showed what it would have done
+    assert "Plan: 21 to add" in result.stdout  # it showed what it would have done
     assert orgstate(workdir, "plan", "-f", ORG, "--detailed-exitcode").returncode == 2  # nothing applied
 
 

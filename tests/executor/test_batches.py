@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from orgstate.executor.apply import BATCH_LIMIT, batches
 from orgstate.planner.changes import Change
+from tests.samples import change
 
 
 def add(number: int, group: str = "g", depends_on: tuple[str, ...] = ()) -> Change:
-    return Change(
-        id=f"c{number:04d}",
-        type="group_member",
-        action="add",
-        address=f"group_member.{group}.m{number}",
-        after={"group": group, "member": f"m{number}"},
-        depends_on=depends_on,
-    )
+    pair = {"group": group, "member": f"m{number}"}
+    return change("group_member", "add", f"group_member.{group}/m{number}", number, after=pair, depends_on=depends_on)
 
 
 def update(number: int) -> Change:
-    return Change(id=f"c{number:04d}", type="member", action="update", address=f"member.m{number}", after={})
+    return change("member", "update", f"member.m{number}", number, before={}, after={})
 
 
 def shape(changes: list[Change]) -> list[list[str]]:

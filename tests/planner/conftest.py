@@ -48,7 +48,7 @@ def plan_of(config: dict[str, Any], live: dict[str, Any], **options: Any) -> Pla
     return build_plan(
         OrgConfig.model_validate(config),
         TenantState.model_validate(live),
-        PlanOptions(created_at="2026-11-21T22:00:00Z", **options),
+        PlanOptions(created_at="2026-11-21T22:00:00Z", plan_id="plan-test", **options),
     )
 
 

@@ -102,7 +102,11 @@ def new_manager_chain(config: dict[str, Any], live: dict[str, Any]) -> None:
 
 CASES: list[tuple[str, Edit, list[tuple[str, str, str]]]] = [
     ("nothing changes", lambda c, live: None, []),
-    ("a declared member is created", add_member, [("member", "create", "member.amy")]),
+    (
+        "a declared member is created, its seat right after",
+        add_member,
+        [("member", "create", "member.amy"), ("seat", "assign", "seat.amy")],
+    ),
     ("a changed field is updated", retitle, [("member", "update", "member.lead")]),
     (
         "an undeclared member is offboarded",
@@ -128,42 +132,56 @@ CASES: list[tuple[str, Edit, list[tuple[str, str, str]]]] = [
         new_group,
         [
             ("user_group", "create", "user_group.ship"),
-            ("group_member", "add", "group_member.ship.dev"),
-            ("group_member", "add", "group_member.ship.lead"),
+            ("group_member", "add", "group_member.ship/dev"),
+            ("group_member", "add", "group_member.ship/lead"),
         ],
     ),
     (
         "an undeclared group member is removed",
         group_loses_member,
-        [("group_member", "remove", "group_member.ship.dev")],
+        [("group_member", "remove", "group_member.ship/dev")],
     ),
     ("additive groups keep undeclared members", group_loses_member_additive, []),
     (
         "an undeclared group is emptied and deleted",
         undeclared_group,
-        [("group_member", "remove", "group_member.old.lead"), ("user_group", "delete", "user_group.old")],
+        [("group_member", "remove", "group_member.old/lead"), ("user_group", "delete", "user_group.old")],
     ),
     (
         "an undeclared empty department is deleted",
         undeclared_empty_department,
         [("department", "delete", "department.legacy")],
     ),
-    ("a member deleted 10 days ago is restored", recently_deleted, [("member", "restore", "member.dev")]),
-    ("a member deleted beyond the window is created", deleted_long_ago, [("member", "create", "member.dev")]),
-    ("seat: null releases the seat", seat_null, [("seat", "release", "seat.pro.dev")]),
+    (
+        "a member deleted 10 days ago is restored",
+        recently_deleted,
+        [("member", "restore", "member.dev"), ("seat", "assign", "seat.dev")],
+    ),
+    (
+        "a member deleted beyond the window is created",
+        deleted_long_ago,
+        [("member", "create", "member.dev"), ("seat", "assign", "seat.dev")],
+    ),
+    ("seat: null releases the seat", seat_null, [("seat", "release", "seat.dev")]),
     (
         "a new leader is set once created",
         new_leader_of_new_department,
         [
             ("department", "create", "department.qa"),
             ("member", "create", "member.amy"),
+            ("seat", "assign", "seat.amy"),
             ("department", "update", "department.qa"),
         ],
     ),
     (
         "managers are created before their reports",
         new_manager_chain,
-        [("member", "create", "member.amy"), ("member", "create", "member.zed")],
+        [
+            ("member", "create", "member.amy"),
+            ("seat", "assign", "seat.amy"),
+            ("member", "create", "member.zed"),
+            ("seat", "assign", "seat.zed"),
+        ],
     ),
 ]
 
@@ -183,7 +201,7 @@ def test_an_update_carries_only_what_changed() -> None:
     config = declaring(live)
     retitle(config, live)
     (change,) = plan_of(config, live).changes
-    assert (change.before, change.after, change.fields) == (
+    assert (change.before_data(), change.after_data(), change.fields) == (
         {"job": {"title": None}},
         {"job": {"title": "Staff Engineer"}},
         ("job.title",),
@@ -196,7 +214,7 @@ def test_a_new_department_comes_before_the_member_moving_into_it() -> None:
     move_to_new_department(config, live)
     create, update = plan_of(config, live).changes
     assert update.depends_on == (create.id,)
-    assert update.after == {"department": "qa"}
+    assert update.after_data() == {"department": "qa"}
 
 
 def test_transfers_resolve_every_resource_type_with_counts() -> None:
@@ -204,7 +222,7 @@ def test_transfers_resolve_every_resource_type_with_counts() -> None:
     config = declaring(live)
     drop_member(config, live)
     transfer = plan_of(config, live).changes[1]
-    assert transfer.after == {
+    assert transfer.after_data() == {
         "calendar_past": {"count": 2, "default": True, "outcome": "deleted"},
         "docs": {"count": 3, "default": True, "outcome": "transferred", "to": "lead"},  # the direct manager
     }
@@ -219,7 +237,7 @@ def test_explicit_recipients_and_retention_from_the_offboarding_entry() -> None:
     live["members"][4]["resources"] = {"docs": 3, "mail": 1}
     live["members"][4]["job"] = {}
     transfer = plan_of(config, live).changes[1]
-    assert transfer.after == {
+    assert transfer.after_data() == {
         "docs": {"count": 3, "default": False, "outcome": "transferred", "to": "hr"},
         "mail": {"count": 1, "default": True, "outcome": "retained", "retain": True},
     }
@@ -230,7 +248,8 @@ def test_a_restore_says_what_does_not_come_back() -> None:
     config = declaring(live)
     recently_deleted(config, live)
     plan = plan_of(config, live)
-    (restore,) = plan.changes
-    assert restore.after == {"department": "web", "departments": [], "seat": "pro"}
+    restore, seat = plan.changes
+    assert restore.after_data() == {"department": "web", "departments": []}
+    assert seat.after_data() == {"member": "dev", "plan": "pro"} and seat.depends_on == (restore.id,)
     assert "transferred data, the department and admin roles do not come back" in restore.reason
     assert ("RESTORE-WINDOW", "info") in rules(plan)

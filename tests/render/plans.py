@@ -13,6 +13,7 @@ def make_plan(
     diagnostics: tuple[Diagnostic, ...] = (),
 ) -> Plan:
     return Plan(
+        id="plan-test",
         backend="local:x.db",
         config_digest="sha256:a",
         state_digest="sha256:b",

@@ -37,7 +37,7 @@ def example_plan() -> Plan:
     try:
         loaded = load_config([Path("examples/org.yaml")])
         assert loaded.config is not None
-        options = PlanOptions(created_at="2026-11-21T22:00:00Z")
+        options = PlanOptions(created_at="2026-11-21T22:00:00Z", plan_id="plan-golden")
         return build_plan(loaded.config, load_fixture(Path("examples/tenant.yaml")), options, sources=loaded.sources)
     finally:
         os.chdir(cwd)
@@ -55,9 +55,10 @@ def test_the_example_plan_matches_its_golden_file(example_plan: Plan, name: str)
 def test_the_json_plan_follows_the_checked_in_schema(example_plan: Plan) -> None:
     document = json.loads(render_plan_json(example_plan))
     jsonschema.Draft202012Validator(plan_schema()).validate(document)
-    assert list(document)[:12] == [
+    assert list(document)[:13] == [
         "format_version",
         "orgstate_version",
+        "plan_id",
         "backend",
         "config_digest",
         "state_digest",
@@ -81,7 +82,7 @@ def test_the_example_plan_has_what_a_reviewer_needs(example_plan: Plan) -> None:
     summary = example_plan.summary
     assert summary["member.create"] == 4 and summary["member.restore"] == 1 and summary["member.update"] >= 3
     assert summary["resources.transfer"] == 2 and summary["member.delete"] == 2
-    transfers = {c.key: c.after for c in example_plan.changes if c.type == "resources"}
+    transfers = {c.key: c.after_data() or {} for c in example_plan.changes if c.type == "resources"}
     assert transfers["frank"]["docs"] == {"count": 23, "default": False, "outcome": "transferred", "to": "grace"}
     assert transfers["frank"]["approvals"]["default"] is True
     assert all(use.assigned_after <= use.purchased for use in example_plan.seats)

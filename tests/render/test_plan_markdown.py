@@ -13,6 +13,7 @@ from orgstate.planner.changes import Change
 from orgstate.planner.plan import SeatUse
 from orgstate.render.plan_markdown import code, escape, render_plan_markdown
 from tests.render.plans import make_plan
+from tests.samples import change
 
 CAPACITY = Diagnostic(
     rule="SEAT-CAPACITY",
@@ -33,33 +34,30 @@ CHANGE_ITEM = re.compile(r"^- `[+~-]` `", re.MULTILINE)
 def update(
     name: str, before: dict[str, Any], after: dict[str, Any], fields: tuple[str, ...], number: int = 1
 ) -> Change:
-    return Change(
-        id=f"c{number:04d}",
-        type="member",
-        action="update",
-        address=f"member.{name}",
-        before=before,
-        after=after,
-        fields=fields,
-        reason="changed",
+    return change(
+        "member", "update", f"member.{name}", number, before=before, after=after, fields=fields, reason="changed"
     )
 
 
+FRANK = {"id": "frank", "name": "Frank", "department": "eng"}
 SMALL = make_plan(
     (
-        Change(id="c0001", type="department", action="create", address="department.eng", after={"id": "eng"}),
+        change("department", "create", "department.eng", after={"id": "eng", "name": "Engineering"}),
         update("alice", {"job": {"title": "Engineer"}}, {"job": {"title": "Staff Engineer"}}, ("job.title",), 2),
         update("bob", {"custom": {"level": "L1"}}, {"custom": {"level": "L2"}}, ("custom.level",), 3),
-        Change(
-            id="c0004",
-            type="resources",
-            action="transfer",
-            address="resources.frank",
-            after={"docs": {"to": "bob", "count": 23, "default": True}, "calendar": {"count": 2, "outcome": "deleted"}},
+        change(
+            "resources",
+            "transfer",
+            "resources.frank",
+            4,
+            after={
+                "docs": {"to": "bob", "count": 23, "default": True, "outcome": "transferred"},
+                "calendar": {"count": 2, "outcome": "deleted", "default": False},
+            },
             reason="offboarding entry",
             irreversible=True,
         ),
-        Change(id="c0005", type="member", action="delete", address="member.frank", irreversible=True),
+        change("member", "delete", "member.frank", 5, before=FRANK, irreversible=True),
     ),
     (SeatUse("pro-2026", 40, 38, 30), SeatUse("basic", 5, 4, 7, ("rita",))),
     (WINDOW, DEFAULT, CAPACITY),
@@ -149,11 +147,10 @@ def test_code_span(text: str, in_table: bool, span: str) -> None:
 def test_user_values_are_escaped() -> None:
     plan = make_plan(
         (
-            Change(
-                id="c0001",
-                type="member",
-                action="update",
-                address="member.ann",
+            change(
+                "member",
+                "update",
+                "member.ann",
                 before={"name": "Ann | `x`"},
                 after={"name": "<b>Ann</b>"},
                 fields=("name",),
@@ -193,17 +190,21 @@ def big_change(number: int) -> Change:
             name, {"job": {"title": "Engineer"}}, {"job": {"title": "Staff Engineer"}}, ("job.title",), number
         )
     if kind == 1:
-        return Change(id=f"c{number:05d}", type="seat", action="assign", address=f"seat.pro.{name}", reason="rule")
+        return change("seat", "assign", f"seat.{name}", number, after={"member": name, "plan": "pro"}, reason="rule")
     if kind == 2:
-        return Change(id=f"c{number:05d}", type="department", action="create", address=f"department.{name}")
+        return change("department", "create", f"department.{name}", number, after={"id": name, "name": name})
     if kind == 3:
-        return Change(id=f"c{number:05d}", type="group_member", action="remove", address=f"group_member.g.{name}")
-    return Change(
-        id=f"c{number:05d}",
-        type="resources",
-        action="transfer",
-        address=f"resources.{name}",
-        after={"docs": {"to": "boss", "count": number, "default": True}, "mail": {"outcome": "deleted", "count": 1}},
+        pair = {"group": "g", "member": name}
+        return change("group_member", "remove", f"group_member.g/{name}", number, before=pair)
+    return change(
+        "resources",
+        "transfer",
+        f"resources.{name}",
+        number,
+        after={
+            "docs": {"to": "boss", "count": number, "default": True, "outcome": "transferred"},
+            "mail": {"outcome": "deleted", "count": 1, "default": False},
+        },
         irreversible=True,
     )
 

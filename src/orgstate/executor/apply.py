@@ -8,8 +8,6 @@ skipped and listed."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -17,7 +15,7 @@ from orgstate.appliers.base import Backend, Outcome
 from orgstate.errors import OrgstateError, TenantError
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.reporter import Reporter
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Change, GroupMemberAdd, GroupMemberRemove
 from orgstate.planner.plan import Plan
 from orgstate.statestore import StateStore
 from orgstate.statestore.store import this_holder
@@ -41,14 +39,6 @@ class ApplyResult:
         return not self.failed and not self.skipped
 
 
-def plan_id(plan: Plan) -> str:
-    """The same plan always has the same id, so its journal survives a crash."""
-    body = json.dumps(
-        [plan.config_digest, plan.state_digest, [c.model_dump(mode="json") for c in plan.changes]], sort_keys=True
-    )
-    return "plan-" + hashlib.sha256(body.encode()).hexdigest()[:20]
-
-
 BATCH_LIMIT = 100  # the Open API's batch_add / batch_remove take 1 to 100 members
 
 
@@ -68,8 +58,7 @@ def batches(changes: list[Change]) -> Iterator[list[Change]]:
 
 
 def _group_of(change: Change) -> str | None:
-    pair = change.after or change.before or {}
-    return pair.get("group") if change.type == "group_member" else None
+    return change.target.ids[0] if isinstance(change, GroupMemberAdd | GroupMemberRemove) else None
 
 
 def _joins(batch: list[Change], change: Change) -> bool:
@@ -92,7 +81,7 @@ def apply_plan(
 ) -> ApplyResult:
     reporter = reporter or Reporter()
     holder = holder or this_holder()
-    result = ApplyResult(plan_id(plan))
+    result = ApplyResult(plan.id)
     lock = store.acquire(result.plan_id, holder)
     try:
         statuses = store.statuses(result.plan_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orgstate.model.live import TenantState
+from orgstate.planner.changes import Address
 from orgstate.planner.context import LiveIndex
 from orgstate.planner.fingerprints import ABSENT, fingerprint
 from orgstate.planner.plan import Plan
@@ -30,7 +31,7 @@ def stale_objects(plan: Plan, snapshot: TenantState) -> list[Stale]:
     index = LiveIndex(snapshot)
     found = []
     for address, planned in sorted(plan.fingerprints.items()):
-        live = fingerprint(index, address)
+        live = fingerprint(index, Address.parse(address))
         if live != planned:
             found.append(Stale(address, planned, live))
     return found

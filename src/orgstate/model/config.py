@@ -134,7 +134,10 @@ class Job(StrictModel):
     city: Annotated[str, StringConstraints(max_length=100)] | None = None
 
 
-class Member(StrictModel):
+class MemberFields(StrictModel):
+    """A member's own fields: what a plan compares and sends (status and seat are
+    changes of their own)."""
+
     id: Id
     name: Name
     department: Id
@@ -149,13 +152,6 @@ class Member(StrictModel):
     hide_phone: bool = False
     job: Job = Job()
     custom: dict[Id, str] = Field(default_factory=dict)
-    status: DeclaredStatus = "active"
-    # A plan id, or null for "explicitly none"; left out, the seat is derived (SPEC 3).
-    seat: Id | None = None
-
-    @property
-    def has_explicit_seat(self) -> bool:
-        return "seat" in self.__pydantic_fields_set__
 
     @property
     def login_type(self) -> LoginType:
@@ -170,12 +166,27 @@ class Member(StrictModel):
         return "business_email" if self.business_email is not None else "phone"
 
 
-class UserGroup(StrictModel):
+class Member(MemberFields):
+    status: DeclaredStatus = "active"
+    # A plan id, or null for "explicitly none"; left out, the seat is derived (SPEC 3).
+    seat: Id | None = None
+
+    @property
+    def has_explicit_seat(self) -> bool:
+        return "seat" in self.__pydantic_fields_set__
+
+
+class GroupFields(StrictModel):
+    """A user group's own fields (its members are changes of their own)."""
+
     id: Id
     name: Name
     description: Annotated[str, StringConstraints(max_length=500)] = ""
-    members: tuple[Id, ...] = ()
     seat: Id | None = None
+
+
+class UserGroup(GroupFields):
+    members: tuple[Id, ...] = ()
 
 
 class SeatAssignment(StrictModel):

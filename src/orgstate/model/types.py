@@ -12,7 +12,8 @@ from pydantic import StringConstraints
 
 # A department_id on the Open API: `^[a-zA-Z0-9][a-zA-Z0-9_\-@.]{0,63}$`; we use the
 # same shape for every id so that ids travel unchanged to the API.
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}$")]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-@.]{0,63}$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 # Glob patterns over ids (policy.ignore, policy.protected).
 Glob = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 
 from orgstate.config.sources import Sources
 from orgstate.diagnostics import Diagnostic, DocPath
@@ -46,7 +47,7 @@ def build_plan(
     drafts = Drafts()
     seating, diagnostics = resolve_live(ctx, coverage, resolution)
     diagnostics.extend(plan_departments(ctx, drafts))
-    diagnostics.extend(plan_members(ctx, drafts, seating.final))
+    diagnostics.extend(plan_members(ctx, drafts))
     diagnostics.extend(plan_offboarding(ctx, drafts))
     plan_groups(ctx, drafts)
     diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
@@ -56,6 +57,7 @@ def build_plan(
     located = [_declared_at(ctx, d) for d in diagnostics]
     placed = sources.place(located) if sources is not None else located
     return Plan(
+        id=ctx.options.plan_id or new_plan_id(),
         backend=ctx.options.backend,
         config_digest=config_digest or digest(config.model_dump(mode="json")),
         state_digest=snapshot_digest or state_digest(snapshot),
@@ -66,6 +68,10 @@ def build_plan(
         fingerprints=fingerprints(ctx, changes),
         ignored=_ignored(ctx),
     )
+
+
+def new_plan_id() -> str:
+    return "plan-" + secrets.token_hex(10)
 
 
 def _ignored(ctx: PlanContext) -> tuple[str, ...]:

@@ -28,6 +28,8 @@ class PlanOptions:
     # The admin the backend acts as (default: the founder); seat changes need rights.
     actor: str | None = None
     created_at: str | None = None
+    # Fixed for reproducible output (golden files); otherwise a new random id.
+    plan_id: str | None = None
     # Whether the backend can read and set a user group's seat assignment (the Open API
     # cannot: its seats go member by member).
     group_seats: bool = True

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Change, change_from
 
 
 class Phase(IntEnum):
@@ -45,6 +45,9 @@ class Draft:
     rank: tuple[Any, ...] = ()
     # Keys of drafts that must come first, when the plan has them.
     needs: tuple[str, ...] = ()
+    # The key of a draft this one goes right after (a new member's seat rides with the
+    # create, as the Open API takes both in one call).
+    follows: str | None = None
 
     @property
     def key(self) -> str:
@@ -63,25 +66,38 @@ class Drafts:
         return draft_key in self.items
 
 
+def change_id(number: int) -> str:
+    return f"c{number:04d}"
+
+
 def order_drafts(drafts: Drafts) -> tuple[Change, ...]:
-    ordered = sorted(drafts.items.values(), key=lambda d: (d.phase, d.rank, d.address, d.action))
-    ids = {draft.key: f"c{number:04d}" for number, draft in enumerate(ordered, start=1)}
+    riders: dict[str, list[Draft]] = {}
+    for draft in drafts.items.values():
+        if draft.follows is not None:
+            riders.setdefault(draft.follows, []).append(draft)
+    ordered = []
+    for draft in sorted(drafts.items.values(), key=lambda d: (d.phase, d.rank, d.address, d.action)):
+        if draft.follows is None:
+            ordered += [draft, *sorted(riders.get(draft.key, ()), key=lambda d: (d.address, d.action))]
+    numbers = {draft.key: number for number, draft in enumerate(ordered, start=1)}
     changes = []
     for draft in ordered:
-        depends_on = sorted({ids[need] for need in draft.needs if need in ids})
-        assert all(dep < ids[draft.key] for dep in depends_on), f"{draft.key} would run before what it needs"
+        depends_on = sorted({numbers[need] for need in draft.needs if need in numbers})
+        assert all(dep < numbers[draft.key] for dep in depends_on), f"{draft.key} would run before what it needs"
         changes.append(
-            Change(
-                id=ids[draft.key],
-                type=draft.type,
-                action=draft.action,
-                address=draft.address,
-                before=draft.before,
-                after=draft.after,
-                fields=draft.fields,
-                reason=draft.reason,
-                depends_on=tuple(depends_on),
-                irreversible=draft.irreversible,
+            change_from(
+                {
+                    "id": change_id(numbers[draft.key]),
+                    "type": draft.type,
+                    "action": draft.action,
+                    "address": draft.address,
+                    "before": draft.before,
+                    "after": draft.after,
+                    "fields": draft.fields,
+                    "reason": draft.reason,
+                    "depends_on": [change_id(number) for number in depends_on],
+                    "irreversible": draft.irreversible,
+                }
             )
         )
     return tuple(changes)

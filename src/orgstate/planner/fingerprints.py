@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from orgstate.model.live import TenantState
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Address, Change
 from orgstate.planner.context import LiveIndex
 
 ABSENT = "absent"
@@ -30,35 +30,33 @@ def state_digest(snapshot: TenantState) -> str:
     return "sha256:" + hashlib.sha256(snapshot.model_dump_json().encode()).hexdigest()
 
 
-def live_object(ctx: LiveIndex, address: str) -> Any:
+def live_object(ctx: LiveIndex, address: Address) -> Any:
     """The live object at an address, as the plan saw it (None when there is none)."""
-    kind, _, rest = address.partition(".")
+    kind, object_id = address.type, address.id
     if kind in ("member", "resources"):
-        member = ctx.live_members.get(rest) or ctx.deleted_members.get(rest)
+        member = ctx.live_members.get(object_id) or ctx.deleted_members.get(object_id)
         if member is None:
             return None
         return member.resources.model_dump() if kind == "resources" else member.model_dump(mode="json")
     if kind == "department":
-        department = ctx.live_departments.get(rest)
+        department = ctx.live_departments.get(object_id)
         return None if department is None else department.model_dump(mode="json")
     if kind == "user_group":
-        group = ctx.live_groups.get(rest)
+        group = ctx.live_groups.get(object_id)
         return None if group is None else group.model_dump(mode="json")
     if kind == "group_member":
-        group_id, _, member_id = rest.partition(".")
-        group = ctx.live_groups.get(group_id)
-        return group is not None and member_id in group.members
+        group = ctx.live_groups.get(address.ids[0])
+        return group is not None and object_id in group.members
     if kind == "seat":
-        _, _, member_id = rest.partition(".")
-        member = ctx.live_members.get(member_id)
+        member = ctx.live_members.get(object_id)
         return None if member is None else member.seat
     raise ValueError(f"no live object kind for {address}")
 
 
 def fingerprints(ctx: LiveIndex, changes: tuple[Change, ...]) -> dict[str, str]:
-    return {change.address: fingerprint(ctx, change.address) for change in changes}
+    return {change.address: fingerprint(ctx, change.target) for change in changes}
 
 
-def fingerprint(ctx: LiveIndex, address: str) -> str:
+def fingerprint(ctx: LiveIndex, address: Address) -> str:
     value = live_object(ctx, address)
     return ABSENT if value is None else digest(value)

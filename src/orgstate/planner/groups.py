@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
@@ -10,7 +11,7 @@ GROUP_FIELDS = {"id", "name", "description", "seat"}
 
 
 def _membership_address(group_id: str, member_id: str) -> str:
-    return f"group_member.{group_id}.{member_id}"
+    return str(Address.of("group_member", group_id, member_id))
 
 
 def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
@@ -114,7 +115,7 @@ def _deletions(ctx: PlanContext, drafts: Drafts, deleting: bool) -> None:
                 "user_group",
                 "delete",
                 f"user_group.{group.id}",
-                before=group.model_dump(mode="json"),
+                before=group.model_dump(mode="json", exclude={"members"}),
                 reason="live, not declared",
                 irreversible=True,
                 rank=(0,),

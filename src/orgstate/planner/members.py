@@ -45,7 +45,7 @@ def _manager_depth(ctx: PlanContext, member: Member) -> int:
     return level
 
 
-def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None]) -> Iterator[Diagnostic]:
+def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
     for member in ctx.config.members:
         if ctx.is_ignored("members", member.id):
             continue
@@ -69,11 +69,7 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
                     "member",
                     "restore",
                     address,
-                    after={
-                        "department": member.department,
-                        "departments": list(member.departments),
-                        "seat": seats.get(member.id),
-                    },
+                    after={"department": member.department, "departments": list(member.departments)},
                     reason=f"deleted {days} days ago; {RESTORE_NOTE}",
                     rank=(0, _manager_depth(ctx, member)),
                     needs=needs,
@@ -103,7 +99,7 @@ def plan_members(ctx: PlanContext, drafts: Drafts, seats: dict[str, str | None])
                     "member",
                     "create",
                     address,
-                    after={**wanted, "seat": seats.get(member.id)},
+                    after=wanted,
                     reason="declared, not live",
                     rank=(0, _manager_depth(ctx, member)),
                     needs=needs,

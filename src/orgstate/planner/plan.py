@@ -23,6 +23,9 @@ class SeatUse:
 
 @dataclass(frozen=True)
 class Plan:
+    # Unique to each planning (planning again gives a new id, even for the same text):
+    # apply's journal vouches only for the plan instance that wrote it.
+    id: str
     backend: str
     config_digest: str
     state_digest: str

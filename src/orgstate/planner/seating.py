@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from orgstate.diagnostics import Diagnostic, error, info, warning
 from orgstate.model.config import Plan
+from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
+from orgstate.planner.departments import member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase
 from orgstate.planner.plan import SeatUse
 from orgstate.planner.seats import SeatResolution, resolve_seats
@@ -218,12 +220,29 @@ def seat_uses(ctx: PlanContext, seating: Seating) -> list[SeatUse]:
 
 
 def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Iterator[Diagnostic]:
-    """Release and assign seats of members who stay; arriving members carry theirs."""
+    """Release and assign the seats of members who stay; an arriving member's seat goes
+    right after the change that brings them."""
     for member_id, plan_id in seating.final.items():
+        address = str(Address.of("seat", member_id))
         live = ctx.live_members.get(member_id)
-        if live is None or live.seat == plan_id:
+        arrival = member_arrival(ctx, member_id)
+        if live is None:
+            if arrival is not None and plan_id is not None:
+                drafts.add(
+                    Draft(
+                        Phase.MEMBERS,
+                        "seat",
+                        "assign",
+                        address,
+                        after={"member": member_id, "plan": plan_id},
+                        reason=seating.reasons[member_id],
+                        needs=(arrival,),
+                        follows=arrival,
+                    )
+                )
             continue
-        address = f"seat.{plan_id or live.seat}.{member_id}"
+        if live.seat == plan_id:
+            continue
         if plan_id is None:
             drafts.add(
                 Draft(

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orgstate import __version__
 from orgstate.diagnostics import Diagnostic
 from orgstate.errors import UsageError
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import AnyChange, change_data
 from orgstate.planner.plan import Plan, SeatUse
 
-FORMAT_VERSION = "1.0"
+# 1.1: `plan_id`; addresses of group members are `group_member.<group>/<member>` and of
+# seats `seat.<member>`; a new or restored member's seat is a seat.assign of its own;
+# changes' payloads are typed (see schemas/plan.schema.json).
+FORMAT_VERSION = "1.1"
 
 
 class Document(BaseModel):
@@ -45,15 +48,16 @@ class DiagnosticDocument(Document):
 
 
 class PlanDocument(Document):
-    format_version: Literal["1.0"]
+    format_version: Literal["1.1"]
     orgstate_version: str
+    plan_id: Annotated[str, Field(pattern=r"^plan-[0-9a-z-]{1,64}$")]
     backend: str
     config_digest: str
     state_digest: str
     created_at: str
     applyable: bool
     summary: dict[str, int]
-    changes: list[Change]
+    changes: list[AnyChange]
     seats: list[SeatUseDocument]
     diagnostics: list[DiagnosticDocument]
     fingerprints: dict[str, str]
@@ -64,13 +68,14 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "orgstate_version": __version__,
+        "plan_id": plan.id,
         "backend": plan.backend,
         "config_digest": plan.config_digest,
         "state_digest": plan.state_digest,
         "created_at": plan.created_at,
         "applyable": plan.applyable,
         "summary": plan.summary,
-        "changes": [change.model_dump(mode="json") for change in plan.changes],
+        "changes": [change_data(change) for change in plan.changes],
         "seats": [
             {
                 "plan": s.plan,
@@ -102,6 +107,7 @@ def read_plan(path: Path) -> Plan:
         where = ".".join(str(part) for part in first["loc"]) or "the file"
         raise UsageError(f"{path}: not an orgstate plan (format {FORMAT_VERSION}): {where}: {first['msg']}") from None
     return Plan(
+        id=document.plan_id,
         backend=document.backend,
         config_digest=document.config_digest,
         state_digest=document.state_digest,
@@ -121,7 +127,7 @@ def plan_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://orgstate.dev/schemas/plan.schema.json",
-        "title": "orgstate plan (format 1.0)",
+        "title": f"orgstate plan (format {FORMAT_VERSION})",
         **PlanDocument.model_json_schema(),
     }
 

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from orgstate.diagnostics import SEVERITY_ORDER, Diagnostic
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Change, ResourcesTransfer
 from orgstate.planner.plan import Plan, SeatUse
 from orgstate.render.diagnostics import diagnostic_line
 
@@ -43,7 +43,7 @@ IRREVERSIBLE = "! irreversible"
 NO_CHANGES = "No changes. The tenant matches the configuration."
 # Actions whose `after` is a whole object worth listing (add and assign payloads only
 # repeat the address).
-LISTED_ACTIONS = frozenset({"create", "restore"})
+LISTED_ACTIONS = frozenset({"create", "restore", "assign"})
 SEATS_HEADINGS = ("plan", "purchased", "before", "after", "free after")
 INDENT = "    "
 
@@ -135,44 +135,42 @@ def field_changes(change: Change) -> list[tuple[str, Any, Any]]:
 
     Uses the change's `fields`; a change that has both sides but names no fields (a
     seat moving from one plan to another) lists the paths whose values differ."""
+    before_data, after_data = change.before_data(), change.after_data()
     if change.fields:
         paths = list(change.fields)
-    elif change.before is not None and change.after is not None:
-        before, after = dict(flatten(change.before)), dict(flatten(change.after))
+    elif before_data is not None and after_data is not None:
+        before, after = dict(flatten(before_data)), dict(flatten(after_data))
         paths = [path for path in sorted(before.keys() | after.keys()) if before.get(path) != after.get(path)]
     else:
         return []
     rows = []
     for path in paths:
-        old, new = lookup(change.before, path), lookup(change.after, path)
+        old, new = lookup(before_data, path), lookup(after_data, path)
         rows.append((path, None if old is _MISSING else old, None if new is _MISSING else new))
     return rows
 
 
 def created_fields(change: Change) -> list[tuple[str, Any]]:
-    """The non-empty fields a create or restore sets; the id the address holds is left out."""
-    if change.action not in LISTED_ACTIONS or change.after is None:
+    """The non-empty fields a create, restore or first seat sets; the ids the address
+    holds are left out."""
+    after = change.after_data()
+    if change.action not in LISTED_ACTIONS or change.before is not None or after is None:
         return []
     return [
         (path, value)
-        for path, value in flatten(change.after)
-        if value not in (None, "", [], {}) and not (path == "id" and value == change.key)
+        for path, value in flatten(after)
+        if value not in (None, "", [], {}) and not (path in ("id", "member") and value in change.target.ids)
     ]
 
 
 def transfers(change: Change) -> list[Transfer]:
     """A `resources.transfer` change's resource types, sorted by name."""
-    if change.type != "resources" or change.after is None:
+    if not isinstance(change, ResourcesTransfer):
         return []
-    rows = []
-    for resource in sorted(change.after):
-        item = change.after[resource]
-        if not isinstance(item, Mapping):
-            continue
-        to = item.get("to")
-        outcome = str(item.get("outcome") or ("transferred" if to else "retained"))
-        rows.append(Transfer(resource, item.get("count"), to, outcome, bool(item.get("default"))))
-    return rows
+    return [
+        Transfer(resource, item.count, item.to, item.outcome, item.default)
+        for resource, item in sorted(change.after.items())
+    ]
 
 
 def transfer_text(transfer: Transfer) -> str:

@@ -92,6 +92,27 @@ class OffboardingOps(GroupOps):
             )
             return dispositions
 
+    def offboarding_record(self, member_id: str) -> tuple[dict[str, Disposition], Retention | None]:
+        """What happened to a deleted member's resources (the last disposition of each
+        kind) and the retention their deletion set: how apply checks an offboarding."""
+        uid = self.scalar(
+            "SELECT uid FROM members WHERE id = ? AND status = 'deleted' ORDER BY deleted_at DESC, uid DESC LIMIT 1",
+            (member_id,),
+        )
+        if uid is None:
+            return {}, None
+        latest = {
+            row["kind"]: Disposition(
+                row["kind"], row["count"], row["outcome"], row["recipient"], bool(row["is_default"])
+            )
+            for row in self.query(
+                "SELECT kind, recipient, count, outcome, is_default FROM transfers WHERE uid = ? ORDER BY seq", (uid,)
+            )
+        }
+        kept = self.one("SELECT docs, mail, minutes FROM retention WHERE uid = ?", (uid,))
+        retention = None if kept is None else Retention(docs=kept["docs"], mail=kept["mail"], minutes=kept["minutes"])
+        return latest, retention
+
     def restore_member(
         self, member_id: str, department: str, departments: tuple[str, ...] = (), seat: SeatRequest = AUTO
     ) -> None:

@@ -10,9 +10,8 @@ are not listed, so restores and admin checks fall to the service itself."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -28,10 +27,32 @@ from orgstate.appliers.lark.mapping import (
     member_fields,
     user_body,
 )
+from orgstate.appliers.local.backend import client_token
 from orgstate.errors import ErrorKind, TenantError, UsageError
-from orgstate.model.config import Department, FieldDef, Member, Plan, UserGroup
+from orgstate.model.config import Department, FieldDef, Plan, UserGroup
 from orgstate.model.live import LiveMember, LiveOrg, TenantInfo, TenantState
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import (
+    BaseChange,
+    Change,
+    DepartmentCreate,
+    DepartmentDelete,
+    DepartmentUpdate,
+    GroupMemberAdd,
+    GroupMemberRemove,
+    MemberCreate,
+    MemberDelete,
+    MemberRestore,
+    MemberResume,
+    MemberSuspend,
+    MemberUpdate,
+    ResourcesTransfer,
+    SeatAssign,
+    SeatRelease,
+    UserGroupCreate,
+    UserGroupDelete,
+    UserGroupUpdate,
+    data,
+)
 from orgstate.planner.plan import Plan as ChangePlan
 from orgstate.tenant.credentials import generate_password
 
@@ -50,11 +71,6 @@ READERS = 8
 ALREADY_MEMBER = 42005
 
 
-def client_token(change: Change) -> str:
-    payload = json.dumps([change.address, change.action, change.after], sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:32]
-
-
 def edition_of(key: str) -> str:
     return next((edition for edition in EDITIONS if edition in key.lower()), "pro")
 
@@ -71,7 +87,7 @@ class LarkBackend:
         timeout = float(os.environ.get("LARK_TIMEOUT", "10"))
         self.api = api or LarkApi(domain, app_id or "", app_secret or "", timeout=timeout)
         self.snapshot_digest: str | None = None
-        self.transfers: dict[str, dict[str, Any]] = {}
+        self.transfers: dict[str, ResourcesTransfer] = {}
         self.results: dict[str, Any] = {}
         self._attrs: list[dict[str, Any]] | None = None
 
@@ -187,20 +203,19 @@ class LarkBackend:
     # -- applying ------------------------------------------------------------------------
 
     def prepare(self, plan: ChangePlan) -> None:
-        """Remember each leaver's transfers: they travel with the delete call."""
-        self.transfers = {c.key: c.after or {} for c in plan.changes if c.type == "resources"}
+        """Remember each leaver's transfer change: it travels with the delete call."""
+        self.transfers = {c.key: c for c in plan.changes if isinstance(c, ResourcesTransfer)}
 
     def apply(self, change: Change) -> Outcome:
-        handler = getattr(self, f"_{change.type}_{change.action}")
-        return handler(change)
+        return HANDLERS[type(change)](self, change)
 
     def verify(self, change: Change) -> str | None:
         """Checked against what the write call answered (no second read within the limits)."""
         answer = self.results.pop(change.id, None)
-        if answer is None or change.type != "member" or change.action not in ("create", "update"):
+        if answer is None or not isinstance(change, MemberCreate | MemberUpdate):
             return None
         got = member_fields(answer)
-        wanted = {k: v for k, v in (change.after or {}).items() if k in ("name", "department", "work_email", "phone")}
+        wanted = {k: v for k, v in data(change.after).items() if k in ("name", "department", "work_email", "phone")}
         differing = sorted(k for k, v in wanted.items() if got.get(k) != v)
         return f"{change.address} differs in {', '.join(differing)}" if differing else None
 
@@ -224,25 +239,6 @@ class LarkBackend:
                 return None
             raise
 
-    def _department_create(self, change: Change) -> Outcome:
-        data = self.api.call(
-            "POST",
-            "/open-apis/contact/v3/departments",
-            {**QUERY, "client_token": client_token(change)},
-            department_body(change.after or {}),
-        )
-        self.results[change.id] = data.get("department")
-        return Outcome.CREATED
-
-    def _department_update(self, change: Change) -> Outcome:
-        self.api.call(
-            "PATCH", f"/open-apis/contact/v3/departments/{change.key}", QUERY, department_body(change.after or {})
-        )
-        return Outcome.UPDATED
-
-    def _department_delete(self, change: Change) -> Outcome:
-        return self._delete(f"/open-apis/contact/v3/departments/{change.key}", QUERY)
-
     def _delete(self, path: str, query: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> Outcome:
         """A DELETE that already happened (the object is gone) is unchanged, not an error."""
         try:
@@ -253,37 +249,6 @@ class LarkBackend:
             raise
         return Outcome.DELETED
 
-    def _member_create(self, change: Change) -> Outcome:
-        after = dict(change.after or {})
-        seat = after.pop("seat", None)
-        member = Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})
-        body = {**user_body(member, self.attr_types), "subscription_ids": [seat] if seat else []}
-        data = self.api.call(
-            "POST", "/open-apis/contact/v3/users", {**QUERY, "client_token": client_token(change)}, body
-        )
-        self.results[change.id] = data.get("user")
-        return Outcome.CREATED
-
-    def _member_update(self, change: Change) -> Outcome:
-        after = dict(change.after or {})
-        if "departments" in after and "department" not in after:
-            current = self._user(change.key)
-            after["department"] = member_fields(current or {"user_id": change.key, "name": ""}).get("department")
-        if "department" in after and "departments" not in after:
-            current = self._user(change.key)
-            after["departments"] = member_fields(current or {"user_id": change.key, "name": ""}).get("departments", [])
-        data = self.api.call(
-            "PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, user_body(after, self.attr_types)
-        )
-        self.results[change.id] = data.get("user")
-        return Outcome.UPDATED
-
-    def _member_suspend(self, change: Change) -> Outcome:
-        return self._freeze(change.key, True)
-
-    def _member_resume(self, change: Change) -> Outcome:
-        return self._freeze(change.key, False)
-
     def _freeze(self, member_id: str, frozen: bool) -> Outcome:
         user = self._user(member_id)
         if user is not None and bool((user.get("status") or {}).get("is_frozen")) == frozen:
@@ -291,72 +256,14 @@ class LarkBackend:
         self.api.call("PATCH", f"/open-apis/contact/v3/users/{member_id}", QUERY, {"status": {"is_frozen": frozen}})
         return Outcome.UPDATED
 
-    def _member_delete(self, change: Change) -> Outcome:
-        body: dict[str, Any] = {}
-        for resource, entry in self.transfers.get(change.key, {}).items():
-            recipient = entry.get("to")
-            if resource in ACCEPTORS and recipient:
-                body[ACCEPTORS[resource]] = recipient
-            if resource == "mail":
-                action = {"transferred": "1", "copied": "1", "retained": "2", "deleted": "3"}.get(
-                    entry.get("outcome"), "2"
-                )
-                body["email_acceptor"] = {
-                    "processing_type": action,
-                    **({"acceptor_user_id": recipient} if recipient else {}),
-                }
-        return self._delete(f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
-
-    def _member_restore(self, change: Change) -> Outcome:
-        after = change.after or {}
-        departments = [after["department"], *after.get("departments", [])]
-        self.api.call(
-            "POST",
-            f"/open-apis/contact/v3/users/{change.key}/resurrect",
-            QUERY,
-            {
-                "departments": [{"department_id": d} for d in departments],
-                "subscription_ids": [after["seat"]] if after.get("seat") else [],
-            },
-        )
-        return Outcome.CREATED
-
-    def _resources_transfer(self, change: Change) -> Outcome:
-        return Outcome.UNCHANGED  # carried out by the member.delete that follows (acceptors)
-
-    def _user_group_create(self, change: Change) -> Outcome:
-        after = change.after or {}
-        self.api.call(
-            "POST",
-            "/open-apis/contact/v3/group",
-            None,
-            {"group_id": change.key, "name": after["name"], "description": after.get("description", ""), "type": 1},
-        )
-        return Outcome.CREATED
-
-    def _user_group_update(self, change: Change) -> Outcome:
-        body = {k: v for k, v in (change.after or {}).items() if k in ("name", "description")}
-        if not body:
-            return Outcome.UNCHANGED
-        self.api.call("PATCH", f"/open-apis/contact/v3/group/{change.key}", None, body)
-        return Outcome.UPDATED
-
-    def _user_group_delete(self, change: Change) -> Outcome:
-        return self._delete(f"/open-apis/contact/v3/group/{change.key}")
-
-    def _group_member_add(self, change: Change) -> Outcome:
-        return self._members([change])[0]  # type: ignore[return-value]  # a refusal raises instead
-
-    def _group_member_remove(self, change: Change) -> Outcome:
-        return self._members([change])[0]  # type: ignore[return-value]
-
     def _members(self, changes: list[Change]) -> list[Outcome | TenantError]:
         """Group-member changes of one group and action as one batch_add / batch_remove call
         (1 to 100 members); each member's own result code decides its outcome."""
         first = changes[0]
-        group = (first.after or first.before or {})["group"]
-        members = [(c.after or c.before or {})["member"] for c in changes]
-        verb = "batch_add" if first.action == "add" else "batch_remove"
+        group = first.target.ids[0]
+        members = [c.target.ids[1] for c in changes]
+        adding = isinstance(first, GroupMemberAdd)
+        verb = "batch_add" if adding else "batch_remove"
         data = self.api.call(
             "POST",
             f"/open-apis/contact/v3/group/{group}/member/{verb}",
@@ -368,7 +275,7 @@ class LarkBackend:
         for member in members:
             code = codes.get(member, 0)
             if code == 0:
-                outcomes.append(Outcome.CREATED if first.action == "add" else Outcome.DELETED)
+                outcomes.append(Outcome.CREATED if adding else Outcome.DELETED)
             elif code == ALREADY_MEMBER:
                 outcomes.append(Outcome.UNCHANGED)
             else:
@@ -376,24 +283,157 @@ class LarkBackend:
         return outcomes
 
     def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
-        if changes[0].type == "group_member":
+        if isinstance(changes[0], GroupMemberAdd | GroupMemberRemove):
             try:
                 return self._members(changes)
             except TenantError as exc:
                 return [exc] * len(changes)
         return each(self.apply, changes)
 
-    def _seat_assign(self, change: Change) -> Outcome:
-        pair = change.after or {}
-        self.api.call(
-            "PATCH", f"/open-apis/contact/v3/users/{pair['member']}", QUERY, {"subscription_ids": [pair["plan"]]}
-        )
-        return Outcome.CREATED
 
-    def _seat_release(self, change: Change) -> Outcome:
-        pair = change.before or {}
-        self.api.call("PATCH", f"/open-apis/contact/v3/users/{pair['member']}", QUERY, {"subscription_ids": []})
-        return Outcome.DELETED
+Handler = Callable[[LarkBackend, Any], Outcome]
+HANDLERS: dict[type[BaseChange], Handler] = {}
+
+
+def handles(*classes: type[BaseChange]) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS.update(dict.fromkeys(classes, handler))
+        return handler
+
+    return register
+
+
+@handles(DepartmentCreate)
+def _department_create(backend: LarkBackend, change: DepartmentCreate) -> Outcome:
+    answer = backend.api.call(
+        "POST",
+        "/open-apis/contact/v3/departments",
+        {**QUERY, "client_token": client_token(change)},
+        department_body(change.after.model_dump(mode="json")),
+    )
+    backend.results[change.id] = answer.get("department")
+    return Outcome.CREATED
+
+
+@handles(DepartmentUpdate)
+def _department_update(backend: LarkBackend, change: DepartmentUpdate) -> Outcome:
+    backend.api.call(
+        "PATCH", f"/open-apis/contact/v3/departments/{change.key}", QUERY, department_body(data(change.after))
+    )
+    return Outcome.UPDATED
+
+
+@handles(DepartmentDelete)
+def _department_delete(backend: LarkBackend, change: DepartmentDelete) -> Outcome:
+    return backend._delete(f"/open-apis/contact/v3/departments/{change.key}", QUERY)
+
+
+@handles(MemberCreate)
+def _member_create(backend: LarkBackend, change: MemberCreate) -> Outcome:
+    body = {**user_body(change.after.model_dump(mode="json"), backend.attr_types), "subscription_ids": []}
+    answer = backend.api.call(
+        "POST", "/open-apis/contact/v3/users", {**QUERY, "client_token": client_token(change)}, body
+    )
+    backend.results[change.id] = answer.get("user")
+    return Outcome.CREATED
+
+
+@handles(MemberUpdate)
+def _member_update(backend: LarkBackend, change: MemberUpdate) -> Outcome:
+    after = data(change.after)
+    if "departments" in after and "department" not in after:
+        current = backend._user(change.key)
+        after["department"] = member_fields(current or {"user_id": change.key, "name": ""}).get("department")
+    if "department" in after and "departments" not in after:
+        current = backend._user(change.key)
+        after["departments"] = member_fields(current or {"user_id": change.key, "name": ""}).get("departments", [])
+    answer = backend.api.call(
+        "PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, user_body(after, backend.attr_types)
+    )
+    backend.results[change.id] = answer.get("user")
+    return Outcome.UPDATED
+
+
+@handles(MemberSuspend, MemberResume)
+def _member_status(backend: LarkBackend, change: MemberSuspend | MemberResume) -> Outcome:
+    return backend._freeze(change.key, isinstance(change, MemberSuspend))
+
+
+@handles(MemberDelete)
+def _member_delete(backend: LarkBackend, change: MemberDelete) -> Outcome:
+    body: dict[str, Any] = {}
+    transfer = backend.transfers.get(change.key)
+    for resource, item in (transfer.after if transfer else {}).items():
+        if resource in ACCEPTORS and item.to:
+            body[ACCEPTORS[resource]] = item.to
+        if resource == "mail":
+            action = {"transferred": "1", "copied": "1", "retained": "2", "deleted": "3"}.get(item.outcome, "2")
+            body["email_acceptor"] = {"processing_type": action, **({"acceptor_user_id": item.to} if item.to else {})}
+    return backend._delete(f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
+
+
+@handles(MemberRestore)
+def _member_restore(backend: LarkBackend, change: MemberRestore) -> Outcome:
+    place = change.after
+    backend.api.call(
+        "POST",
+        f"/open-apis/contact/v3/users/{change.key}/resurrect",
+        QUERY,
+        {"departments": [{"department_id": d} for d in (place.department, *place.departments)], "subscription_ids": []},
+    )
+    return Outcome.CREATED
+
+
+@handles(ResourcesTransfer)
+def _resources_transfer(backend: LarkBackend, change: ResourcesTransfer) -> Outcome:
+    return Outcome.UNCHANGED  # carried out by the member.delete that follows (acceptors)
+
+
+@handles(UserGroupCreate)
+def _user_group_create(backend: LarkBackend, change: UserGroupCreate) -> Outcome:
+    group = change.after
+    backend.api.call(
+        "POST",
+        "/open-apis/contact/v3/group",
+        None,
+        {"group_id": group.id, "name": group.name, "description": group.description, "type": 1},
+    )
+    return Outcome.CREATED
+
+
+@handles(UserGroupUpdate)
+def _user_group_update(backend: LarkBackend, change: UserGroupUpdate) -> Outcome:
+    body = {k: v for k, v in data(change.after).items() if k in ("name", "description")}
+    if not body:
+        return Outcome.UNCHANGED
+    backend.api.call("PATCH", f"/open-apis/contact/v3/group/{change.key}", None, body)
+    return Outcome.UPDATED
+
+
+@handles(UserGroupDelete)
+def _user_group_delete(backend: LarkBackend, change: UserGroupDelete) -> Outcome:
+    return backend._delete(f"/open-apis/contact/v3/group/{change.key}")
+
+
+@handles(GroupMemberAdd, GroupMemberRemove)
+def _group_member(backend: LarkBackend, change: GroupMemberAdd | GroupMemberRemove) -> Outcome:
+    [outcome] = backend._members([change])
+    if isinstance(outcome, TenantError):
+        raise outcome
+    return outcome
+
+
+@handles(SeatAssign)
+def _seat_assign(backend: LarkBackend, change: SeatAssign) -> Outcome:
+    body = {"subscription_ids": [change.after.plan]}
+    backend.api.call("PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
+    return Outcome.CREATED
+
+
+@handles(SeatRelease)
+def _seat_release(backend: LarkBackend, change: SeatRelease) -> Outcome:
+    backend.api.call("PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, {"subscription_ids": []})
+    return Outcome.DELETED
 
 
 def _date(value: Any) -> str:

@@ -1,7 +1,8 @@
 """The `local` backend: each change becomes tenant-engine operations.
 
 Every handler re-reads its target and compares it with the change's `after`, so
-that a change which already holds reports UNCHANGED and touches nothing.
+that a change which already holds reports UNCHANGED and touches nothing. Every
+verifier re-reads the target and checks everything the change promised.
 """
 
 from __future__ import annotations
@@ -14,33 +15,55 @@ from typing import Any, TypeVar
 
 from orgstate.appliers.base import Outcome, each
 from orgstate.errors import ErrorKind, TenantError
-from orgstate.model.config import Department, MailTransfer, Member, Transfers
+from orgstate.model.config import Member
 from orgstate.model.live import TenantState
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import (
+    BaseChange,
+    Change,
+    DepartmentCreate,
+    DepartmentDelete,
+    DepartmentUpdate,
+    GroupMemberAdd,
+    GroupMemberRemove,
+    MemberCreate,
+    MemberDelete,
+    MemberRestore,
+    MemberResume,
+    MemberSuspend,
+    MemberUpdate,
+    ResourcesTransfer,
+    SeatAssign,
+    SeatRelease,
+    UserGroupCreate,
+    UserGroupDelete,
+    UserGroupUpdate,
+    data,
+)
 from orgstate.planner.plan import Plan
 from orgstate.rules.transfers import TRANSFER_KINDS
-from orgstate.tenant import AUTO, Tenant
+from orgstate.tenant import Tenant
 from orgstate.tenant.clock import Clock
 from orgstate.tenant.snapshot import read_state_and_digest
 
 T = TypeVar("T")
-Handler = Callable[["LocalBackend", Change], Outcome]
-HANDLERS: dict[tuple[str, str], Handler] = {}
-Verifier = Callable[["LocalBackend", Change], str | None]
-VERIFIERS: dict[tuple[str, str], Verifier] = {}
+C = TypeVar("C", bound=BaseChange)
+Handler = Callable[["LocalBackend", Any], Outcome]
+Verifier = Callable[["LocalBackend", Any], str | None]
+HANDLERS: dict[type[BaseChange], Handler] = {}
+VERIFIERS: dict[type[BaseChange], Verifier] = {}
 
 
-def handles(change_type: str, action: str) -> Callable[[Handler], Handler]:
+def handles(*classes: type[BaseChange]) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        HANDLERS[(change_type, action)] = handler
+        HANDLERS.update(dict.fromkeys(classes, handler))
         return handler
 
     return register
 
 
-def verifies(change_type: str, action: str) -> Callable[[Verifier], Verifier]:
+def verifies(*classes: type[BaseChange]) -> Callable[[Verifier], Verifier]:
     def register(verifier: Verifier) -> Verifier:
-        VERIFIERS[(change_type, action)] = verifier
+        VERIFIERS.update(dict.fromkeys(classes, verifier))
         return verifier
 
     return register
@@ -59,14 +82,14 @@ def differing(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]
     return changes
 
 
-def client_token(change: Change) -> str:
+def client_token(change: BaseChange) -> str:
     """The same change always sends the same idempotency key."""
-    payload = json.dumps([change.address, change.action, change.after], sort_keys=True, default=str)
+    payload = json.dumps([change.address, change.action, change.after_data()], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
 class LocalBackend:
-    capabilities = frozenset({"group_seats"})
+    capabilities = frozenset({"group_seats", "restore", "retention", "resource_counts", "admins"})
 
     def __init__(self, path: str | Path, clock: Clock | None = None, actor: str | None = None) -> None:
         self.path = Path(path)
@@ -77,6 +100,7 @@ class LocalBackend:
         self.tenant = Tenant(self.path, clock=clock, actor=actor)
         self.snapshot_digest: str | None = None
         self._passwords: dict[str, str] = {}
+        self.transfers: dict[str, ResourcesTransfer] = {}
 
     @property
     def name(self) -> str:
@@ -87,16 +111,17 @@ class LocalBackend:
         return snapshot
 
     def prepare(self, plan: Plan) -> None:
-        """Nothing to look ahead for: each change is one engine operation."""
+        """Remember each leaver's transfer change: their deletion carries out its options."""
+        self.transfers = {c.key: c for c in plan.changes if isinstance(c, ResourcesTransfer)}
 
     def apply(self, change: Change) -> Outcome:
-        return HANDLERS[(change.type, change.action)](self, change)
+        return HANDLERS[type(change)](self, change)
 
     def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
         return each(self.apply, changes)
 
     def verify(self, change: Change) -> str | None:
-        return VERIFIERS[(change.type, change.action)](self, change)
+        return VERIFIERS[type(change)](self, change)
 
     def take_passwords(self) -> dict[str, str]:
         passwords, self._passwords = self._passwords, {}
@@ -110,25 +135,20 @@ class LocalBackend:
 
     # -- lookups: the target as it stands, or None when it does not exist ------------
 
-    def fields(self, change_type: str, key: str) -> dict[str, Any] | None:
-        lookup = {
-            "member": self._member_fields,
-            "department": self._department_fields,
-            "user_group": self._group_fields,
-        }[change_type]
-        return lookup(key)
-
-    def _member_fields(self, member_id: str) -> dict[str, Any] | None:
+    def member_fields(self, member_id: str) -> dict[str, Any] | None:
         found = existing(lambda: self.tenant.member(member_id))
         return None if found is None else found.model_dump(mode="json", exclude={"status", "deleted_at", "resources"})
 
-    def _department_fields(self, department_id: str) -> dict[str, Any] | None:
+    def department_fields(self, department_id: str) -> dict[str, Any] | None:
         found = existing(lambda: self.tenant.department(department_id))
         return None if found is None else found.model_dump(mode="json")
 
-    def _group_fields(self, group_id: str) -> dict[str, Any] | None:
+    def group_fields(self, group_id: str) -> dict[str, Any] | None:
         found = existing(lambda: self.tenant.group(group_id))
         return None if found is None else found.model_dump(mode="json", exclude={"members"})
+
+    def held_seat(self, member_id: str) -> str | None:
+        return self.tenant.seat_of(member_id) if self.member_fields(member_id) is not None else None
 
 
 def existing(read: Callable[[], T]) -> T | None:
@@ -149,85 +169,65 @@ def patched(patch: Callable[[dict[str, Any]], None], current: dict[str, Any], wa
     return Outcome.UPDATED
 
 
+def required(current: T | None, change: BaseChange) -> T:
+    if current is None:
+        raise TenantError(ErrorKind.NOT_FOUND, f"no {change.target.type.replace('_', ' ')} '{change.key}' to update")
+    return current
+
+
 # -- departments --------------------------------------------------------------------
 
 
-@handles("department", "create")
-def _create_department(backend: LocalBackend, change: Change) -> Outcome:
-    wanted = Department.model_validate(change.after).model_dump(mode="json")
-    current = backend._department_fields(change.key)
+@handles(DepartmentCreate)
+def _create_department(backend: LocalBackend, change: DepartmentCreate) -> Outcome:
+    current = backend.department_fields(change.key)
     if current is None:
-        backend.tenant.create_department(Department.model_validate(wanted), client_token=client_token(change))
+        backend.tenant.create_department(change.after, client_token=client_token(change))
         return Outcome.CREATED
+    wanted = change.after.model_dump(mode="json")
     return patched(lambda changes: backend.tenant.patch_department(change.key, changes), current, wanted)
 
 
-@handles("department", "update")
-def _update_department(backend: LocalBackend, change: Change) -> Outcome:
-    current = backend._department_fields(change.key)
-    if current is None:
-        raise TenantError(ErrorKind.NOT_FOUND, f"no department '{change.key}' to update")
-    return patched(lambda changes: backend.tenant.patch_department(change.key, changes), current, change.after or {})
+@handles(DepartmentUpdate)
+def _update_department(backend: LocalBackend, change: DepartmentUpdate) -> Outcome:
+    current = required(backend.department_fields(change.key), change)
+    return patched(lambda changes: backend.tenant.patch_department(change.key, changes), current, data(change.after))
 
 
-@handles("department", "delete")
-@handles("member", "delete")
-@handles("user_group", "delete")
-def _delete(backend: LocalBackend, change: Change) -> Outcome:
-    if backend.fields(change.type, change.key) is None:
+@handles(DepartmentDelete)
+def _delete_department(backend: LocalBackend, change: DepartmentDelete) -> Outcome:
+    if backend.department_fields(change.key) is None:
         return Outcome.UNCHANGED
-    deletes: dict[str, Callable[[str], object]] = {
-        "department": backend.tenant.delete_department,
-        "member": backend.tenant.delete_member,
-        "user_group": backend.tenant.delete_group,
-    }
-    deletes[change.type](change.key)
+    backend.tenant.delete_department(change.key)
     return Outcome.DELETED
 
 
 # -- members ------------------------------------------------------------------------
 
 
-@handles("member", "create")
-def _create_member(backend: LocalBackend, change: Change) -> Outcome:
-    after = dict(change.after or {})
-    seat = after.pop("seat", None)
-    current = backend._member_fields(change.key)
+@handles(MemberCreate)
+def _create_member(backend: LocalBackend, change: MemberCreate) -> Outcome:
+    current = backend.member_fields(change.key)
     if current is None:
-        password = backend.tenant.create_member(
-            Member.model_validate(after), seat=seat, client_token=client_token(change)
-        )
+        # The seat is a seat.assign of its own: none here, not the console's automatic one.
+        member = Member.model_validate({**data(change.after), "seat": None})
+        password = backend.tenant.create_member(member, seat=None, client_token=client_token(change))
         if password is not None:
             backend._passwords[change.key] = password
         return Outcome.CREATED
-    # Status is not a field to patch: suspend and resume are changes of their own.
-    wanted = Member.model_validate(after).model_dump(mode="json", exclude={"seat", "status"})
-    outcome = patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, wanted)
-    if current.get("seat") != seat:
-        _set_seat(backend, change.key, seat)
-        outcome = Outcome.UPDATED
-    return outcome
+    wanted = change.after.model_dump(mode="json")
+    return patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, wanted)
 
 
-@handles("member", "update")
-def _update_member(backend: LocalBackend, change: Change) -> Outcome:
-    current = backend._member_fields(change.key)
-    if current is None:
-        raise TenantError(ErrorKind.NOT_FOUND, f"no member '{change.key}' to update")
-    return patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, change.after or {})
+@handles(MemberUpdate)
+def _update_member(backend: LocalBackend, change: MemberUpdate) -> Outcome:
+    current = required(backend.member_fields(change.key), change)
+    return patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, data(change.after))
 
 
-def _set_seat(backend: LocalBackend, member_id: str, plan: str | None) -> None:
-    if plan is None:
-        backend.tenant.release_seats([member_id])
-    else:
-        backend.tenant.assign_seats(plan, [member_id])
-
-
-@handles("member", "suspend")
-@handles("member", "resume")
-def _set_status(backend: LocalBackend, change: Change) -> Outcome:
-    suspending = change.action == "suspend"
+@handles(MemberSuspend, MemberResume)
+def _set_status(backend: LocalBackend, change: MemberSuspend | MemberResume) -> Outcome:
+    suspending = isinstance(change, MemberSuspend)
     if (backend.tenant.member(change.key).status == "suspended") == suspending:
         return Outcome.UNCHANGED
     if suspending:
@@ -237,107 +237,122 @@ def _set_status(backend: LocalBackend, change: Change) -> Outcome:
     return Outcome.UPDATED
 
 
-@handles("member", "restore")
-def _restore_member(backend: LocalBackend, change: Change) -> Outcome:
-    if backend._member_fields(change.key) is not None:
+@handles(MemberRestore)
+def _restore_member(backend: LocalBackend, change: MemberRestore) -> Outcome:
+    if backend.member_fields(change.key) is not None:
         return Outcome.UNCHANGED
-    after = change.after or {}
-    seat = after.get("seat", AUTO)
-    backend.tenant.restore_member(
-        change.key, department=after["department"], departments=tuple(after.get("departments", ())), seat=seat
-    )
+    place = change.after
+    backend.tenant.restore_member(change.key, department=place.department, departments=place.departments, seat=None)
     return Outcome.CREATED
 
 
-@handles("resources", "transfer")
-def _transfer_resources(backend: LocalBackend, change: Change) -> Outcome:
-    """Carry out the transfers that name a recipient; the rest (retained, deleted) happen
-    at deletion, where retention applies."""
-    recipients: dict[str, Any] = {}
-    for resource, entry in (change.after or {}).items():
-        if entry.get("to") is not None:
-            recipients[resource] = (
-                MailTransfer(action="transfer", to=entry["to"]) if resource == "mail" else entry["to"]
-            )
+@handles(MemberDelete)
+def _delete_member(backend: LocalBackend, change: MemberDelete) -> Outcome:
+    """The deletion carries out what the plan's transfer change asked for itself (the
+    service applies its default rules to the rest) and sets the retention."""
+    if backend.member_fields(change.key) is None:
+        return Outcome.UNCHANGED
+    transfer = backend.transfers.get(change.key)
+    if transfer is None:
+        backend.tenant.delete_member(change.key)
+    else:
+        backend.tenant.delete_member(change.key, transfer.explicit(), transfer.retention())
+    return Outcome.DELETED
+
+
+@handles(ResourcesTransfer)
+def _transfer_resources(backend: LocalBackend, change: ResourcesTransfer) -> Outcome:
+    """Move what goes to a recipient the configuration named, before the deletion; the
+    rest (defaults, retained, deleted) happens at the deletion."""
+    explicit = change.explicit()
+    recipients = explicit.recipients()
     member = existing(lambda: backend.tenant.member(change.key))
     owned = member.resources.counts() if member is not None else {}
     if not any(owned.get(kind) for field in recipients for kind in TRANSFER_KINDS[field]):
         return Outcome.UNCHANGED  # nothing left to move: done before, or never there
-    backend.tenant.transfer_resources(change.key, Transfers(**recipients))
+    moving = explicit.model_copy(update={"mail": explicit.mail if "mail" in recipients else None})
+    backend.tenant.transfer_resources(change.key, moving)
     return Outcome.UPDATED
 
 
 # -- user groups, their members, seats ---------------------------------------------------
 
 
-@handles("user_group", "create")
-def _create_group(backend: LocalBackend, change: Change) -> Outcome:
-    after = change.after or {}
-    if backend._group_fields(change.key) is None:
-        backend.tenant.create_group(
-            change.key, after["name"], after.get("description", ""), client_token=client_token(change)
-        )
-        if after.get("seat") is not None:
-            backend.tenant.set_group_seat(change.key, after["seat"])
-        return Outcome.CREATED
-    return _update_group(backend, change)
+@handles(UserGroupCreate)
+def _create_group(backend: LocalBackend, change: UserGroupCreate) -> Outcome:
+    if backend.group_fields(change.key) is not None:
+        return _update_group_to(backend, change.key, data(change.after))
+    group = change.after
+    backend.tenant.create_group(group.id, group.name, group.description, client_token=client_token(change))
+    if "seat" in group.model_fields_set and group.seat is not None:
+        backend.tenant.set_group_seat(change.key, group.seat)
+    return Outcome.CREATED
 
 
-@handles("user_group", "update")
-def _update_group(backend: LocalBackend, change: Change) -> Outcome:
-    current = backend._group_fields(change.key)
-    if current is None:
-        raise TenantError(ErrorKind.NOT_FOUND, f"no user group '{change.key}' to update")
-    changes = differing(current, {k: v for k, v in (change.after or {}).items() if k != "id"})
+@handles(UserGroupUpdate)
+def _update_group(backend: LocalBackend, change: UserGroupUpdate) -> Outcome:
+    required(backend.group_fields(change.key), change)
+    return _update_group_to(backend, change.key, data(change.after))
+
+
+def _update_group_to(backend: LocalBackend, group_id: str, wanted: dict[str, Any]) -> Outcome:
+    current = backend.group_fields(group_id) or {}
+    changes = differing(current, {k: v for k, v in wanted.items() if k != "id"})
     if not changes:
         return Outcome.UNCHANGED
     seat_changed = "seat" in changes
     plan = changes.pop("seat", None)
     if changes:
-        backend.tenant.patch_group(change.key, changes)
+        backend.tenant.patch_group(group_id, changes)
     if seat_changed:
-        backend.tenant.set_group_seat(change.key, plan)
+        backend.tenant.set_group_seat(group_id, plan)
     return Outcome.UPDATED
 
 
-@handles("group_member", "add")
-def _add_group_member(backend: LocalBackend, change: Change) -> Outcome:
-    after = change.after or {}
-    if after["member"] in backend.tenant.group(after["group"]).members:
+@handles(UserGroupDelete)
+def _delete_group(backend: LocalBackend, change: UserGroupDelete) -> Outcome:
+    if backend.group_fields(change.key) is None:
         return Outcome.UNCHANGED
-    backend.tenant.add_group_members(after["group"], [after["member"]])
-    return Outcome.CREATED
-
-
-@handles("group_member", "remove")
-def _remove_group_member(backend: LocalBackend, change: Change) -> Outcome:
-    before = change.before or {}
-    group = existing(lambda: backend.tenant.group(before["group"]))
-    if group is None or before["member"] not in group.members:
-        return Outcome.UNCHANGED
-    backend.tenant.remove_group_members(before["group"], [before["member"]])
+    backend.tenant.delete_group(change.key)
     return Outcome.DELETED
 
 
-@handles("seat", "assign")
-def _assign_seat(backend: LocalBackend, change: Change) -> Outcome:
-    after = change.after or {}
-    if backend.tenant.seat_of(after["member"]) == after["plan"]:
+@handles(GroupMemberAdd)
+def _add_group_member(backend: LocalBackend, change: GroupMemberAdd) -> Outcome:
+    pair = change.after
+    if pair.member in backend.tenant.group(pair.group).members:
         return Outcome.UNCHANGED
-    backend.tenant.assign_seats(after["plan"], [after["member"]])
+    backend.tenant.add_group_members(pair.group, [pair.member])
     return Outcome.CREATED
 
 
-@handles("seat", "release")
-def _release_seat(backend: LocalBackend, change: Change) -> Outcome:
-    before = change.before or {}
-    if backend._member_fields(before["member"]) is None or backend.tenant.seat_of(before["member"]) != before["plan"]:
+@handles(GroupMemberRemove)
+def _remove_group_member(backend: LocalBackend, change: GroupMemberRemove) -> Outcome:
+    pair = change.before
+    group = existing(lambda: backend.tenant.group(pair.group))
+    if group is None or pair.member not in group.members:
         return Outcome.UNCHANGED
-    backend.tenant.release_seats([before["member"]])
+    backend.tenant.remove_group_members(pair.group, [pair.member])
     return Outcome.DELETED
 
 
-# -- verification: does the live target now hold what the change wanted? ---------------
+@handles(SeatAssign)
+def _assign_seat(backend: LocalBackend, change: SeatAssign) -> Outcome:
+    if backend.tenant.seat_of(change.after.member) == change.after.plan:
+        return Outcome.UNCHANGED
+    backend.tenant.assign_seats(change.after.plan, [change.after.member])
+    return Outcome.CREATED
+
+
+@handles(SeatRelease)
+def _release_seat(backend: LocalBackend, change: SeatRelease) -> Outcome:
+    if backend.held_seat(change.before.member) != change.before.plan:
+        return Outcome.UNCHANGED
+    backend.tenant.release_seats([change.before.member])
+    return Outcome.DELETED
+
+
+# -- verification: does the live target now hold everything the change promised? ---------
 
 
 def _mismatch(current: dict[str, Any] | None, wanted: dict[str, Any], what: str) -> str | None:
@@ -347,81 +362,86 @@ def _mismatch(current: dict[str, Any] | None, wanted: dict[str, Any], what: str)
     return None if not left else f"{what} differs in {', '.join(sorted(left))}"
 
 
-@verifies("department", "create")
-@verifies("department", "update")
-def _verify_department(backend: LocalBackend, change: Change) -> str | None:
-    return _mismatch(backend._department_fields(change.key), change.after or {}, change.address)
+@verifies(DepartmentCreate, DepartmentUpdate)
+def _verify_department(backend: LocalBackend, change: DepartmentCreate | DepartmentUpdate) -> str | None:
+    return _mismatch(backend.department_fields(change.key), data(change.after), change.address)
 
 
-@verifies("member", "create")
-@verifies("member", "update")
-def _verify_member(backend: LocalBackend, change: Change) -> str | None:
-    wanted = {k: v for k, v in (change.after or {}).items() if k != "status"}
-    if change.action == "create":
-        wanted = Member.model_validate({k: v for k, v in wanted.items() if k != "seat"}).model_dump(
-            mode="json", exclude={"seat", "status"}
-        ) | {"seat": wanted.get("seat")}
-    return _mismatch(backend._member_fields(change.key), wanted, change.address)
+@verifies(MemberCreate, MemberUpdate)
+def _verify_member(backend: LocalBackend, change: MemberCreate | MemberUpdate) -> str | None:
+    return _mismatch(backend.member_fields(change.key), data(change.after), change.address)
 
 
-@verifies("member", "suspend")
-@verifies("member", "resume")
-def _verify_status(backend: LocalBackend, change: Change) -> str | None:
+@verifies(MemberSuspend, MemberResume)
+def _verify_status(backend: LocalBackend, change: MemberSuspend | MemberResume) -> str | None:
     member = existing(lambda: backend.tenant.member(change.key))
-    wanted = "suspended" if change.action == "suspend" else "active"
+    wanted = change.after.status
     if member is None or (member.status == "suspended") != (wanted == "suspended"):
         return f"{change.address} is not {wanted}"
     return None
 
 
-@verifies("member", "restore")
-def _verify_restore(backend: LocalBackend, change: Change) -> str | None:
-    return None if backend._member_fields(change.key) is not None else f"{change.address} is still deleted"
+@verifies(MemberRestore)
+def _verify_restore(backend: LocalBackend, change: MemberRestore) -> str | None:
+    return _mismatch(backend.member_fields(change.key), data(change.after), change.address)
 
 
-@verifies("member", "delete")
-@verifies("department", "delete")
-@verifies("user_group", "delete")
-def _verify_gone(backend: LocalBackend, change: Change) -> str | None:
-    return None if backend.fields(change.type, change.key) is None else f"{change.address} still exists"
+@verifies(DepartmentDelete, UserGroupDelete)
+def _verify_gone(backend: LocalBackend, change: DepartmentDelete | UserGroupDelete) -> str | None:
+    lookup = backend.department_fields if isinstance(change, DepartmentDelete) else backend.group_fields
+    return None if lookup(change.key) is None else f"{change.address} still exists"
 
 
-@verifies("user_group", "create")
-@verifies("user_group", "update")
-def _verify_group(backend: LocalBackend, change: Change) -> str | None:
-    return _mismatch(backend._group_fields(change.key), change.after or {}, change.address)
+@verifies(MemberDelete)
+def _verify_member_gone(backend: LocalBackend, change: MemberDelete) -> str | None:
+    """Gone, with every resource where the plan said and the retention it set."""
+    if backend.member_fields(change.key) is not None:
+        return f"{change.address} still exists"
+    transfer = backend.transfers.get(change.key)
+    if transfer is None:
+        return None
+    done, retention = backend.tenant.offboarding_record(change.key)
+    wrong = []
+    for field, item in sorted(transfer.after.items()):
+        for kind in TRANSFER_KINDS.get(field, (field,)):
+            got = done.get(kind)
+            if got is None or (got.outcome, got.recipient) != (item.outcome, item.to):
+                where = "nothing" if got is None else f"{got.outcome} {got.recipient or ''}".strip()
+                wrong.append(f"{field} {item.outcome} {item.to or ''}".strip() + f" (done: {where})")
+    if retention != transfer.retention():
+        wrong.append(f"retention {transfer.retention().model_dump()} (done: {retention and retention.model_dump()})")
+    return f"{change.address}: offboarding differs from the plan: {'; '.join(wrong)}" if wrong else None
 
 
-@verifies("group_member", "add")
-@verifies("group_member", "remove")
-def _verify_membership(backend: LocalBackend, change: Change) -> str | None:
-    pair = change.after or change.before or {}
-    group = existing(lambda: backend.tenant.group(pair["group"]))
-    inside = group is not None and pair["member"] in group.members
-    if inside != (change.action == "add"):
-        return f"{pair['member']} is {'not ' if change.action == 'add' else ''}in {pair['group']}"
+@verifies(UserGroupCreate, UserGroupUpdate)
+def _verify_group(backend: LocalBackend, change: UserGroupCreate | UserGroupUpdate) -> str | None:
+    return _mismatch(backend.group_fields(change.key), data(change.after), change.address)
+
+
+@verifies(GroupMemberAdd, GroupMemberRemove)
+def _verify_membership(backend: LocalBackend, change: GroupMemberAdd | GroupMemberRemove) -> str | None:
+    group_id, member_id = change.target.ids
+    group = existing(lambda: backend.tenant.group(group_id))
+    inside = group is not None and member_id in group.members
+    adding = isinstance(change, GroupMemberAdd)
+    if inside != adding:
+        return f"{member_id} is {'not ' if adding else ''}in {group_id}"
     return None
 
 
-@verifies("seat", "assign")
-@verifies("seat", "release")
-def _verify_seat(backend: LocalBackend, change: Change) -> str | None:
-    pair = change.after or change.before or {}
-    held = backend.tenant.seat_of(pair["member"]) if backend._member_fields(pair["member"]) else None
-    if (held == pair["plan"]) != (change.action == "assign"):
-        return f"{pair['member']} holds {held or 'no seat'}"
-    return None
+@verifies(SeatAssign, SeatRelease)
+def _verify_seat(backend: LocalBackend, change: SeatAssign | SeatRelease) -> str | None:
+    wanted = change.after.plan if isinstance(change, SeatAssign) else None
+    held = backend.held_seat(change.key)
+    return None if held == wanted else f"{change.key} holds {held or 'no seat'}, not {wanted or 'none'}"
 
 
-@verifies("resources", "transfer")
-def _verify_transfer(backend: LocalBackend, change: Change) -> str | None:
+@verifies(ResourcesTransfer)
+def _verify_transfer(backend: LocalBackend, change: ResourcesTransfer) -> str | None:
     member = existing(lambda: backend.tenant.member(change.key))
     if member is None:
-        return None  # deleted since: a delete takes what is left
+        return None  # deleted since: the deletion's own check covers every kind
     left = member.resources.counts()
-    kept = [
-        field
-        for field, entry in (change.after or {}).items()
-        if entry.get("to") is not None and any(left.get(kind) for kind in TRANSFER_KINDS.get(field, ()))
-    ]
-    return f"{change.key} still owns {', '.join(kept)}" if kept else None
+    moved = change.explicit().recipients()
+    kept = [field for field in moved if any(left.get(kind) for kind in TRANSFER_KINDS[field])]
+    return f"{change.key} still owns {', '.join(sorted(kept))}" if kept else None
