@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,13 @@ from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import Plan
-from orgstate.statestore import StateStore, open_store
+from orgstate.statestore import StateStore
 from orgstate.statestore.store import LockHeld
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from tests.conftest import EXAMPLES
 from tests.planner.conftest import declaring, live_state, member
 
 TODAY = dt.date(2026, 11, 21)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[StateStore]:
-    store = open_store(f"sqlite:{tmp_path / 'state.db'}")
-    yield store
-    store.close()
 
 
 def backend_for(tmp_path: Path, state: TenantState, name: str = "tenant.db") -> LocalBackend:

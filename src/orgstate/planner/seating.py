@@ -58,19 +58,18 @@ def resolve_live(
         resolved = resolution.seats[member.id]
         plan, reason = resolved.plan, resolved.reason
         if reason == "none" and not member.has_explicit_seat:
+            # Automatic seats go to new members only, and the creator always has one; an
+            # existing member with nothing behind their seat loses it (SPEC section 3).
             live = ctx.live_members.get(member.id)
             held = live.seat if live is not None else None
-            if held is not None and not _expired(ctx, held):
-                plan, reason = held, "auto"  # what the console assigned by itself stays
-            elif member.id in ctx.arriving or member.id == ctx.snapshot.tenant.founder:
+            is_founder = member.id == ctx.snapshot.tenant.founder
+            if is_founder and held is not None and not _expired(ctx, held):
+                plan, reason = held, "auto"
+            elif member.id in ctx.arriving or is_founder:
                 pending_auto.append(member.id)
         seating.final[member.id] = plan
         seating.reasons[member.id] = reason
-    others = Counter(
-        m.seat
-        for m in ctx.live_members.values()
-        if m.seat is not None and m.id not in ctx.desired_members and not _leaves_seat(ctx, m.id)
-    )
+    others = _kept_outside(ctx, seating)
     plans = {**{p.id: p for p in ctx.config.org.plans}, **ctx.live_plans}
     for plan_id in plans:
         diagnostics.extend(_fit(ctx, seating, plan_id, others[plan_id]))
@@ -79,6 +78,16 @@ def resolve_live(
     diagnostics.extend(_mismatches(ctx))
     diagnostics.extend(_without_login(ctx, seating))
     return seating, diagnostics
+
+
+def _kept_outside(ctx: PlanContext, seating: Seating) -> Counter[str]:
+    """Seats held after the plan by live members it does not seat: the undeclared who
+    stay and the ignored (declared or not)."""
+    return Counter(
+        m.seat
+        for m in ctx.live_members.values()
+        if m.seat is not None and m.id not in seating.final and not _leaves_seat(ctx, m.id)
+    )
 
 
 def _expired(ctx: PlanContext, plan_id: str) -> bool:
@@ -207,12 +216,7 @@ def _without_login(ctx: PlanContext, seating: Seating) -> Iterator[Diagnostic]:
 def seat_uses(ctx: PlanContext, seating: Seating) -> list[SeatUse]:
     """Per live plan: purchased, held now, held after the plan, and who is left out."""
     before = Counter(m.seat for m in ctx.live_members.values() if m.seat is not None)
-    after = Counter(p for p in seating.final.values() if p is not None)
-    after.update(
-        m.seat
-        for m in ctx.live_members.values()
-        if m.seat is not None and m.id not in ctx.desired_members and not _leaves_seat(ctx, m.id)
-    )
+    after = Counter(p for p in seating.final.values() if p is not None) + _kept_outside(ctx, seating)
     return [
         SeatUse(plan.id, plan.seats, before[plan.id], after[plan.id], seating.left_out.get(plan.id, ()))
         for plan in ctx.snapshot.org.plans

@@ -1,0 +1,142 @@
+"""The plan is a contract: apply does what the plan shows, nothing more or less, and
+its report is true. Each test here is a way the two once parted, on the local backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orgstate.appliers.base import Outcome
+from orgstate.appliers.local import LocalBackend
+from orgstate.executor.apply import apply_plan
+from orgstate.executor.passwords import PasswordFile
+from orgstate.model.config import OrgConfig
+from orgstate.model.live import TenantState
+from orgstate.planner.build import build_plan
+from orgstate.planner.changes import Change, MemberDelete, ResourcesTransfer, SeatRelease
+from orgstate.planner.plan import Plan
+from orgstate.statestore import StateStore
+from orgstate.tenant.fixture import init_tenant
+from tests.planner.conftest import declaring, live_state, member, plan_of, rules
+
+
+def setup(tmp_path: Path, config: dict[str, Any], live: dict[str, Any]) -> tuple[LocalBackend, Plan]:
+    init_tenant(tmp_path / "tenant.db", TenantState.model_validate(live))
+    backend = LocalBackend(tmp_path / "tenant.db")
+    return backend, build_plan(OrgConfig.model_validate(config), backend.read_snapshot())
+
+
+def leaving_with_options(mail: str = "delete") -> tuple[dict[str, Any], dict[str, Any]]:
+    """`dev` leaves: docs to boss, mail deleted or kept, nothing retained after 30 days."""
+    live = live_state()
+    live["members"][4]["resources"] = {"docs": 3, "mail": 3, "minutes": 2}
+    config = declaring(live)
+    config["members"] = [m for m in config["members"] if m["id"] != "dev"]
+    config["offboarding"] = [
+        {
+            "id": "dev",
+            "transfer": {"mail": {"action": mail}, "docs": "boss"},
+            "retain": {"docs": False, "mail": False, "minutes": False},
+        }
+    ]
+    return config, live
+
+
+@pytest.mark.parametrize(("mail", "outcome", "retained"), [("delete", "deleted", None), ("keep", "retained", False)])
+def test_offboarding_options_are_carried_out_as_planned(
+    tmp_path: Path, store: StateStore, mail: str, outcome: str, retained: bool | None
+) -> None:
+    backend, plan = setup(tmp_path, *leaving_with_options(mail))
+    [transfer] = [c for c in plan.changes if isinstance(c, ResourcesTransfer)]
+    assert (transfer.after["mail"].outcome, transfer.after["mail"].retain) == (outcome, retained)
+    assert transfer.after["docs"].to == "boss"
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
+    assert result.ok, result.failed
+    done, retention = backend.tenant.offboarding_record("dev")
+    assert (done["mail"].outcome, done["docs"].outcome, done["docs"].recipient) == (outcome, "transferred", "boss")
+    assert done["minutes"].outcome == "transferred" and done["minutes"].recipient == "lead"  # the manager, by default
+    assert retention is not None and retention.mail is (retained if retained is not None else True)
+
+
+class DefaultsOnly(LocalBackend):
+    """A backend that deletes members the service's default way, whatever the plan asked."""
+
+    def apply(self, change: Change) -> Outcome:
+        if isinstance(change, MemberDelete):
+            self.tenant.delete_member(change.key)
+            return Outcome.DELETED
+        return super().apply(change)
+
+
+def test_an_offboarding_done_otherwise_than_planned_is_reported_failed(tmp_path: Path, store: StateStore) -> None:
+    config, live = leaving_with_options("keep")
+    init_tenant(tmp_path / "tenant.db", TenantState.model_validate(live))
+    backend = DefaultsOnly(tmp_path / "tenant.db")
+    plan = build_plan(OrgConfig.model_validate(config), backend.read_snapshot())
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
+    [delete] = [c for c in plan.changes if isinstance(c, MemberDelete)]
+    assert list(result.failed) == [delete.id]
+    error = result.failed[delete.id]
+    assert "offboarding differs from the plan" in error
+    assert "mail retained (done: copied lead)" in error and "retention" in error
+
+
+def seated_group() -> tuple[dict[str, Any], dict[str, Any]]:
+    """`lead` and `dev` hold pro seats through the user group `ship`, whose seat is pro."""
+    live = live_state(user_groups=[{"id": "ship", "name": "Ship", "members": ["lead", "dev"], "seat": "pro"}])
+    config = declaring(live)
+    for declared in config["members"][3:]:
+        del declared["seat"]
+    return config, live
+
+
+def leave_group(config: dict[str, Any]) -> None:
+    config["user_groups"][0]["members"] = ["lead"]
+
+
+def drop_group_seat(config: dict[str, Any]) -> None:
+    config["user_groups"][0]["seat"] = None
+
+
+def drop_explicit_seat(config: dict[str, Any]) -> None:
+    config["user_groups"][0]["members"] = ["lead"]
+    config["members"][2] = {k: v for k, v in config["members"][2].items() if k != "seat"}  # hr: nothing behind it
+
+
+@pytest.mark.parametrize(
+    ("edit", "released"),
+    [(leave_group, ["dev"]), (drop_group_seat, ["dev", "lead"]), (drop_explicit_seat, ["dev", "hr"])],
+    ids=["member leaves the group", "group loses its seat", "nothing behind a seat"],
+)
+def test_a_seat_nothing_covers_any_more_is_released_in_the_plan(
+    tmp_path: Path, store: StateStore, edit: Any, released: list[str]
+) -> None:
+    """SPEC section 3: automatic seats go to new members only; apply releases the seat as
+    the console does, so the plan shows the release and counts it."""
+    config, live = seated_group()
+    edit(config)
+    backend, plan = setup(tmp_path, config, live)
+    releases = [c.key for c in plan.changes if isinstance(c, SeatRelease)]
+    assert sorted(releases) == sorted(released)
+    [pro] = plan.seats
+    assert (pro.assigned_before, pro.assigned_after) == (5, 5 - len(released))
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
+    assert result.ok, result.failed
+    assert backend.tenant.seats_used("pro") == pro.assigned_after
+    assert build_plan(OrgConfig.model_validate(config), backend.read_snapshot()).changes == ()
+
+
+def test_an_ignored_seat_holder_counts_against_capacity_even_when_declared() -> None:
+    """Capacity counts ignored members who hold seats (SPEC section 3), declared or not:
+    without them the plan passes and apply fails with 41007."""
+    live = live_state()
+    live["org"]["plans"][0]["seats"] = 6
+    live["members"].append(member("svc-bot", seat="pro"))
+    config = declaring(live)
+    config["policy"]["ignore"] = {"members": ["svc-*"]}
+    config["members"].append(member("amy", seat="pro"))
+    plan = plan_of(config, live)
+    assert ("SEAT-CAPACITY", "error") in rules(plan)
+    assert not plan.applyable
