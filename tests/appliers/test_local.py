@@ -16,7 +16,7 @@ from orgstate.errors import TenantError
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change, change_from
 from orgstate.tenant import FixedClock
-from orgstate.tenant.fixture import init_tenant
+from orgstate.tenant.fixture import init_tenant, with_seat_sources
 from tests.samples import change as sample
 from tests.tenant.conftest import BASE, TODAY
 
@@ -171,4 +171,4 @@ def test_a_missing_database_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_the_snapshot_is_the_tenant_state(backend: LocalBackend) -> None:
     snapshot = backend.read_snapshot()
-    assert snapshot == TenantState.model_validate(BASE)
+    assert snapshot == with_seat_sources(TenantState.model_validate(BASE))

@@ -140,3 +140,28 @@ def test_an_ignored_seat_holder_counts_against_capacity_even_when_declared() -> 
     plan = plan_of(config, live)
     assert ("SEAT-CAPACITY", "error") in rules(plan)
     assert not plan.applyable
+
+
+def test_ignored_members_do_not_weaken_the_removal_ratio() -> None:
+    """Removing 1 of 5 managed members is 20%; 20 ignored service accounts must not make it 4%."""
+    live = live_state()
+    live["members"] += [member(f"svc-{n}", department="ops") for n in range(20)]
+    config = declaring(live)
+    config["members"] = [m for m in config["members"] if m["id"] != "dev" and not m["id"].startswith("svc-")]
+    config["policy"]["ignore"] = {"members": ["svc-*"]}
+    config["policy"]["removal"] = {"max_removals": 10, "max_removal_ratio": 0.1}
+    plan = plan_of(config, live)
+    [limit] = [d for d in plan.diagnostics if d.rule == "REMOVAL-LIMIT" and "members" in d.message]
+    assert "removes 1 of 5 members (20%)" in limit.message
+
+
+def test_values_the_tenants_own_fields_refuse_fail_the_plan_not_the_apply() -> None:
+    """The configuration declares option L3 of `level`; the tenant has L1 and L2 only."""
+    live = live_state()
+    config = declaring(live)
+    config["fields"] = [{"id": "level", "name": "Level", "type": "enum", "options": ["L1", "L2", "L3"]}]
+    config["members"][4]["custom"] = {"level": "L3"}
+    plan = plan_of(config, live)
+    found = {(d.rule, d.severity, d.address) for d in plan.diagnostics if d.rule == "FIELD-VALUE"}
+    assert found == {("FIELD-VALUE", "warning", None), ("FIELD-VALUE", "error", "member.dev")}
+    assert not plan.applyable

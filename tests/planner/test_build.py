@@ -250,6 +250,8 @@ def test_a_restore_says_what_does_not_come_back() -> None:
     plan = plan_of(config, live)
     restore, seat = plan.changes
     assert restore.after_data() == {"department": "web", "departments": []}
-    assert seat.after_data() == {"member": "dev", "plan": "pro"} and seat.depends_on == (restore.id,)
+    assert seat.after_data() == {"member": "dev", "plan": "pro", "source": "explicit"} and seat.depends_on == (
+        restore.id,
+    )
     assert "transferred data, the department and admin roles do not come back" in restore.reason
     assert ("RESTORE-WINDOW", "info") in rules(plan)

@@ -89,9 +89,13 @@ def apply_plan(
         reporter.starting(len(plan.changes), len(plan.changes) - result.earlier)
         backend.prepare(plan)
         pending = [change for change in plan.changes if statuses.get(change.id) != "done"]
-        for batch in batches(pending):
-            _run(batch, Run(backend, store, passwords, reporter, holder, result))
-        result.password_file = str(passwords.path) if passwords.created else None
+        passwords.reserve()
+        try:
+            for batch in batches(pending):
+                _run(batch, Run(backend, store, passwords, reporter, holder, result))
+        finally:
+            passwords.discard_if_unused()
+        result.password_file = str(passwords.path) if passwords.written else None
     finally:
         store.release(lock)
         reporter.finished()

@@ -1,6 +1,7 @@
 """Initial and reset passwords go to a new file only its owner can read (mode 0600);
-never to stdout, a plan or a log. The file is created on the first password, and each
-line is on disk before the run goes on."""
+never to stdout, a plan or a log. The file is reserved before anything could generate a
+password (so no password is ever made with nowhere to go), each line is on disk before
+the run goes on, and a reserved file that received nothing is removed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class PasswordFile:
         self.stem = stem
         self.path: Path | None = path
         self.created = False
+        self.written = 0
 
     def reserve(self) -> Path:
         """Create the file now (before any password exists), so that a password is never
@@ -32,6 +34,13 @@ class PasswordFile:
 
     def write(self, member_id: str, password: str) -> None:
         append(self.reserve(), f"{member_id},{password}\n")
+        self.written += 1
+
+    def discard_if_unused(self) -> None:
+        """Remove a reserved file that never received a password."""
+        if self.created and not self.written and self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.created = False
 
 
 def append(path: Path, text: str) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from orgstate.model.config import Member
-from orgstate.model.live import LiveMember, TenantState
+from orgstate.model.live import LIVE_ONLY_MEMBER_FIELDS, LiveMember, TenantState
 
-LIVE_ONLY = {"status", "deleted_at", "resources", "seat"}
+# Status and seat are written below as a configuration says them.
+LIVE_ONLY = {*LIVE_ONLY_MEMBER_FIELDS, "status", "seat"}
 
 
 def plain(value: Any) -> Any:

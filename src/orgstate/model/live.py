@@ -21,7 +21,7 @@ from orgstate.model.config import (
     StrictModel,
     UserGroup,
 )
-from orgstate.model.types import ContactField, Id, Name
+from orgstate.model.types import ContactField, Id, Name, SeatSource
 
 LiveStatus = Literal["invited", "inactive", "active", "suspended", "deleted"]
 AdminRole = Literal["primary", "billing", "member_and_department"]
@@ -53,7 +53,13 @@ class LiveMember(Member):
 
     status: LiveStatus = "active"  # type: ignore[assignment]
     deleted_at: dt.date | None = None
+    # How the seat was given; None when the backend cannot tell (a fixture derives it).
+    seat_source: SeatSource | None = None
     resources: Resources = Resources()
+
+
+# What only a live member has: no configuration declares these.
+LIVE_ONLY_MEMBER_FIELDS = frozenset(LiveMember.model_fields) - frozenset(Member.model_fields)
 
 
 class TenantInfo(StrictModel):

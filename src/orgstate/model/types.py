@@ -39,3 +39,6 @@ DeclaredStatus = Literal["active", "suspended"]
 FieldType = Literal["text", "enum", "url"]
 ContactField = Literal["phone", "work_email"]
 MailAction = Literal["transfer", "keep", "delete"]
+# How a live seat was given: assigned to the member, through a user group, by a bulk
+# rule, or by the console itself.
+SeatSource = Literal["explicit", "group", "rule", "auto"]

@@ -16,6 +16,7 @@ from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.context import PlanContext, PlanOptions
+from orgstate.planner.custom_fields import check_custom_fields
 from orgstate.planner.departments import plan_departments
 from orgstate.planner.drafts import Drafts, order_drafts
 from orgstate.planner.fingerprints import digest, fingerprints, state_digest
@@ -52,6 +53,7 @@ def build_plan(
     plan_groups(ctx, drafts)
     diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
     diagnostics.extend(check_edit_lock(ctx, drafts))
+    diagnostics.extend(check_custom_fields(ctx))
     diagnostics.extend(check_removals(ctx, drafts))
     changes = order_drafts(drafts)
     located = [_declared_at(ctx, d) for d in diagnostics]

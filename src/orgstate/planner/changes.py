@@ -43,7 +43,7 @@ from pydantic import (
 )
 
 from orgstate.model.config import Department, GroupFields, Job, MailTransfer, MemberFields, Retention, Transfers
-from orgstate.model.types import ID_PATTERN, Id
+from orgstate.model.types import ID_PATTERN, Id, SeatSource
 from orgstate.rules.transfers import TRANSFER_FIELD, Outcome
 
 ChangeType = Literal["department", "member", "user_group", "group_member", "seat", "resources"]
@@ -155,6 +155,8 @@ class Membership(Payload):
 class SeatHolding(Payload):
     member: Id
     plan: Id
+    # How an assigned seat is given: explicit, rule, group or auto (the reason it resolves to).
+    source: SeatSource | None = None
 
 
 TransferKey = Literal[

@@ -32,12 +32,16 @@ def removals(drafts: Drafts) -> dict[str, set[str]]:
 
 
 def managed(ctx: PlanContext) -> dict[str, int]:
+    """How many live objects of each kind the configuration manages: what the removal
+    ratio divides by (ignored objects would only dilute the limit)."""
+    members = [m for m in ctx.live_members.values() if not ctx.is_ignored("members", m.id)]
+    groups = [g for g in ctx.live_groups.values() if not ctx.is_ignored("user_groups", g.id)]
     return {
-        "members": len(ctx.live_members),
-        "user groups": len(ctx.live_groups),
-        "departments": len(ctx.live_departments),
-        "seats": sum(1 for m in ctx.live_members.values() if m.seat is not None),
-        "group memberships": sum(len(g.members) for g in ctx.live_groups.values()),
+        "members": len(members),
+        "user groups": len(groups),
+        "departments": sum(1 for d in ctx.live_departments if not ctx.is_ignored("departments", d)),
+        "seats": sum(1 for m in members if m.seat is not None),
+        "group memberships": sum(len(g.members) for g in groups),
     }
 
 

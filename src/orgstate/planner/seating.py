@@ -25,6 +25,8 @@ class Seating:
     final: dict[str, str | None] = field(default_factory=dict)  # declared member -> plan after the plan
     reasons: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plan -> members without a seat
+    # Members kept on a seat nothing declared covers, whose origin the backend cannot tell.
+    unattributed: list[str] = field(default_factory=list)
 
 
 def _names(ids: Sequence[str]) -> str:
@@ -60,11 +62,15 @@ def resolve_live(
         if reason == "none" and not member.has_explicit_seat:
             # Automatic seats go to new members only, and the creator always has one; an
             # existing member with nothing behind their seat loses it (SPEC section 3).
+            # A seat the console gave by itself stays, as does one whose origin the
+            # backend cannot tell.
             live = ctx.live_members.get(member.id)
-            held = live.seat if live is not None else None
+            held, source = (live.seat, live.seat_source) if live is not None else (None, None)
             is_founder = member.id == ctx.snapshot.tenant.founder
-            if is_founder and held is not None and not _expired(ctx, held):
+            if held is not None and not _expired(ctx, held) and (is_founder or source in (None, "auto")):
                 plan, reason = held, "auto"
+                if source is None and not is_founder:
+                    seating.unattributed.append(member.id)
             elif member.id in ctx.arriving or is_founder:
                 pending_auto.append(member.id)
         seating.final[member.id] = plan
@@ -77,6 +83,14 @@ def resolve_live(
     diagnostics.extend(_expired_seats(ctx, seating))
     diagnostics.extend(_mismatches(ctx))
     diagnostics.extend(_without_login(ctx, seating))
+    if seating.unattributed:
+        diagnostics.append(
+            info(
+                "SEAT-AUTO",
+                f"the backend cannot tell how seats were given, so {len(seating.unattributed)} seat(s) that "
+                f"nothing in the configuration covers are kept as automatic: {_names(seating.unattributed)}",
+            )
+        )
     return seating, diagnostics
 
 
@@ -226,52 +240,59 @@ def seat_uses(ctx: PlanContext, seating: Seating) -> list[SeatUse]:
 def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Iterator[Diagnostic]:
     """Release and assign the seats of members who stay; an arriving member's seat goes
     right after the change that brings them."""
+    seated_by = seated_groups_after(ctx)
     for member_id, plan_id in seating.final.items():
         address = str(Address.of("seat", member_id))
         live = ctx.live_members.get(member_id)
         arrival = member_arrival(ctx, member_id)
+        reason = seating.reasons[member_id]
+        wanted = None if plan_id is None else {"member": member_id, "plan": plan_id, "source": reason}
         if live is None:
-            if arrival is not None and plan_id is not None:
+            if arrival is not None and wanted is not None:
                 drafts.add(
                     Draft(
                         Phase.MEMBERS,
                         "seat",
                         "assign",
                         address,
-                        after={"member": member_id, "plan": plan_id},
-                        reason=seating.reasons[member_id],
+                        after=wanted,
+                        reason=reason,
                         needs=(arrival,),
                         follows=arrival,
                     )
                 )
             continue
-        if live.seat == plan_id:
+        held = None if live.seat is None else {"member": member_id, "plan": live.seat}
+        keeps_group = (member_id, plan_id) in seated_by
+        if live.seat == plan_id and not (live.seat_source == "group" and not keeps_group):
             continue
-        if plan_id is None:
-            drafts.add(
-                Draft(
-                    Phase.SEAT_RELEASES,
-                    "seat",
-                    "release",
-                    address,
-                    before={"member": member_id, "plan": live.seat},
-                    reason="no seat resolves",
-                )
-            )
-        else:
+        if held is not None and wanted is None:
+            drafts.add(Draft(Phase.SEAT_RELEASES, "seat", "release", address, before=held, reason="no seat resolves"))
+        elif wanted is not None:
             drafts.add(
                 Draft(
                     Phase.SEAT_ASSIGNMENTS,
                     "seat",
                     "assign",
                     address,
-                    before={"member": member_id, "plan": live.seat} if live.seat else None,
-                    after={"member": member_id, "plan": plan_id},
-                    reason=seating.reasons[member_id],
-                    rank=(0 if live.seat else 1,),
+                    before=held,
+                    after=wanted,
+                    reason=reason,
+                    rank=(0 if held else 1,),
                 )
             )
     yield from _permission(ctx, drafts)
+
+
+def seated_groups_after(ctx: PlanContext) -> set[tuple[str, str]]:
+    """(member, plan) for each member a seated user group still holds after the plan: a
+    seat held through a group that no longer holds the member is released with the
+    membership, so the plan assigns it to the member instead."""
+    groups = {g.id: g for g in ctx.live_groups.values() if ctx.is_ignored("user_groups", g.id)}
+    if not ctx.is_authoritative("user_groups"):
+        groups = {**ctx.live_groups, **groups}
+    groups |= {g.id: g for g in ctx.config.user_groups if not ctx.is_ignored("user_groups", g.id)}
+    return {(member, group.seat) for group in groups.values() if group.seat for member in group.members}
 
 
 def _permission(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:

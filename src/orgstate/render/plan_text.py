@@ -130,12 +130,19 @@ def flatten(payload: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any
     return items
 
 
+def shown(change: Change, payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A payload less what the change's head already says (a seat's source is its reason)."""
+    if payload is None or change.type != "seat":
+        return payload
+    return {key: value for key, value in payload.items() if key != "source"}
+
+
 def field_changes(change: Change) -> list[tuple[str, Any, Any]]:
     """(path, before, after) for each changed field; a field absent on one side is None.
 
     Uses the change's `fields`; a change that has both sides but names no fields (a
     seat moving from one plan to another) lists the paths whose values differ."""
-    before_data, after_data = change.before_data(), change.after_data()
+    before_data, after_data = shown(change, change.before_data()), shown(change, change.after_data())
     if change.fields:
         paths = list(change.fields)
     elif before_data is not None and after_data is not None:
@@ -153,7 +160,7 @@ def field_changes(change: Change) -> list[tuple[str, Any, Any]]:
 def created_fields(change: Change) -> list[tuple[str, Any]]:
     """The non-empty fields a create, restore or first seat sets; the ids the address
     holds are left out."""
-    after = change.after_data()
+    after = shown(change, change.after_data())
     if change.action not in LISTED_ACTIONS or change.before is not None or after is None:
         return []
     return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, error
-from orgstate.model.config import Member
+from orgstate.model.config import FieldDef, Member
 from orgstate.rules.context import RuleContext
 
 URL_PREFIXES = ("https://", "http://")
@@ -22,20 +22,25 @@ def _login(i: int, member: Member) -> Iterator[Diagnostic]:
         )
 
 
+def value_problem(definition: FieldDef, value: str) -> str | None:
+    """Why a custom field cannot hold a value, or None when it can."""
+    if definition.type == "enum" and value not in (definition.options or ()):
+        return f"'{value}' is not an option of {definition.id} ({', '.join(definition.options or ())})"
+    if definition.type == "url" and not value.startswith(URL_PREFIXES):
+        return f"'{value}' is not a URL (http:// or https://) for {definition.id}"
+    if definition.type == "text" and len(value) > MAX_TEXT_LENGTH:
+        return f"{definition.id} is longer than {MAX_TEXT_LENGTH} characters"
+    return None
+
+
 def _custom_values(ctx: RuleContext, i: int, member: Member) -> Iterator[Diagnostic]:
     for field_id, value in member.custom.items():
         position = ctx.fields.get(field_id)
         if position is None:
             continue  # REF-UNKNOWN reports it
-        definition = ctx.config.fields[position]
-        at = ("members", i, "custom", field_id)
-        if definition.type == "enum" and value not in (definition.options or ()):
-            options = ", ".join(definition.options or ())
-            yield error("FIELD-VALUE", f"'{value}' is not an option of {field_id} ({options})", at=at)
-        elif definition.type == "url" and not value.startswith(URL_PREFIXES):
-            yield error("FIELD-VALUE", f"'{value}' is not a URL (http:// or https://) for {field_id}", at=at)
-        elif definition.type == "text" and len(value) > MAX_TEXT_LENGTH:
-            yield error("FIELD-VALUE", f"{field_id} is longer than {MAX_TEXT_LENGTH} characters", at=at)
+        problem = value_problem(ctx.config.fields[position], value)
+        if problem is not None:
+            yield error("FIELD-VALUE", problem, at=("members", i, "custom", field_id))
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -13,7 +13,7 @@ from orgstate.diagnostics import Diagnostic, DocPath, error, has_errors
 from orgstate.errors import ConfigError
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
-from orgstate.model.live import TenantState
+from orgstate.model.live import LiveMember, TenantState
 from orgstate.planner.seats import resolve_seats
 from orgstate.rules.context import RuleContext
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates, item_at
@@ -30,7 +30,24 @@ def load_fixture(path: Path) -> TenantState:
         diagnostics = sorted(sources.place(list(check_fixture(state))), key=Diagnostic.sort_key)
     if state is None or has_errors(diagnostics):
         raise ConfigError(f"{path}: not a valid tenant fixture", diagnostics)
-    return state
+    return with_seat_sources(state)
+
+
+def seat_group(state: TenantState, member: LiveMember) -> str | None:
+    """The first seated user group of the member's plan that holds the member."""
+    return next((g.id for g in state.user_groups if g.seat == member.seat and member.id in g.members), None)
+
+
+def with_seat_sources(state: TenantState) -> TenantState:
+    """A fixture that leaves a seat's source out has it through a group of that plan
+    that holds the member, else assigned to the member."""
+    members = tuple(
+        m
+        if m.seat is None or m.seat_source is not None
+        else m.model_copy(update={"seat_source": "group" if seat_group(state, m) else "explicit"})
+        for m in state.members
+    )
+    return state.model_copy(update={"members": members})
 
 
 def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
@@ -195,12 +212,12 @@ def seed(tenant: Tenant, state: TenantState) -> None:
                 "INSERT INTO group_members (group_id, uid, position) VALUES (?, ?, ?)",
                 [(group.id, uids[m], j) for j, m in enumerate(group.members)],
             )
-        for member in state.members:
+        for member in with_seat_sources(state).members:
             if member.status != "deleted" and member.seat is not None:
-                via = next((g.id for g in state.user_groups if g.seat == member.seat and member.id in g.members), None)
+                via = seat_group(state, member) if member.seat_source == "group" else None
                 db.execute(
                     "INSERT INTO seats (uid, plan, source, via) VALUES (?, ?, ?, ?)",
-                    (uids[member.id], member.seat, "group" if via else "explicit", via),
+                    (uids[member.id], member.seat, member.seat_source, via),
                 )
         db.executemany(
             "UPDATE departments SET leader = ? WHERE id = ?",

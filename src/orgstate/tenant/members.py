@@ -54,7 +54,7 @@ class MemberOps(SeatOps, DepartmentOps):
             r["department"]
             for r in self.query("SELECT department FROM member_departments WHERE uid = ? ORDER BY position", (uid,))
         )
-        seat = self.scalar("SELECT plan FROM seats WHERE uid = ?", (uid,))
+        seat = self.one("SELECT plan, source FROM seats WHERE uid = ?", (uid,))
         resources = {
             r["kind"]: r["count"] for r in self.query("SELECT kind, count FROM resources WHERE uid = ?", (uid,))
         }
@@ -93,8 +93,12 @@ class MemberOps(SeatOps, DepartmentOps):
             self.remember(client_token, "member.create", request, member.id)
         return generate_password() if member.login_type == "business_email" else None
 
-    def patch_member(self, member_id: str, changes: dict[str, Any]) -> None:
-        """Change only the given fields; `job` and `custom` merge key by key."""
+    def patch_member(self, member_id: str, changes: dict[str, Any]) -> str | None:
+        """Change only the given fields; `job` and `custom` merge key by key.
+
+        Returns the new password of an inactive member switched to business-email login:
+        "If you select Lark Mail, you must also set the login password for the member
+        manually or generate a random password" (handed over once, never stored)."""
         for forbidden, use in (("id", "a new member"), ("seat", "assign_seats"), ("status", "suspend or resume")):
             if forbidden in changes:
                 raise TenantError(ErrorKind.INVALID, f"'{forbidden}' cannot be patched; use {use}")
@@ -120,6 +124,9 @@ class MemberOps(SeatOps, DepartmentOps):
             )
             self._set_secondary_departments(uid, updated.departments)
             self._notify_contact_changes(row, updated)
+        was = Member.model_validate(current).login_type
+        switched = updated.login_type == "business_email" and was != "business_email"
+        return generate_password() if switched and row["status"] in ("invited", "inactive") else None
 
     def suspend_member(self, member_id: str) -> bool:
         """Suspend a member so they cannot log in; False when already suspended."""

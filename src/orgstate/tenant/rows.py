@@ -53,7 +53,7 @@ def member_fields(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def live_member(
-    row: sqlite3.Row, departments: tuple[str, ...], seat: str | None, resources: dict[str, int]
+    row: sqlite3.Row, departments: tuple[str, ...], seat: sqlite3.Row | None, resources: dict[str, int]
 ) -> LiveMember:
     values = member_fields(row)
     if departments:
@@ -64,7 +64,8 @@ def live_member(
             **values,
             "status": row["status"],
             "deleted_at": row["deleted_at"],
-            "seat": seat,
+            "seat": seat["plan"] if seat else None,
+            "seat_source": seat["source"] if seat else None,
             "resources": Resources(**resources),
         }
     )

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import Enum
-from typing import Literal
 
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import Plan
+from orgstate.model.types import SeatSource
 from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.core import TenantCore
-
-SeatSource = Literal["explicit", "group", "rule", "auto"]
 
 
 class AutoSeat(Enum):
@@ -106,8 +104,9 @@ class SeatOps(TenantCore):
         """Seat a member on a plan, replacing any seat they hold; False when nothing changed."""
         held = self.one("SELECT plan, source, via FROM seats WHERE uid = ?", (uid,))
         if held is not None and held["plan"] == plan.id:
-            if held["source"] != "explicit" and source == "explicit":
-                self.db.execute("UPDATE seats SET source = 'explicit', via = NULL WHERE uid = ?", (uid,))
+            if held["source"] != source and source in ("explicit", "rule"):
+                # An admin's assignment replaces the seat's group or automatic origin.
+                self.db.execute("UPDATE seats SET source = ?, via = NULL WHERE uid = ?", (source, uid))
                 return True
             return False
         self.check_assignable(plan)

@@ -215,14 +215,22 @@ def _create_member(backend: LocalBackend, change: MemberCreate) -> Outcome:
         if password is not None:
             backend._passwords[change.key] = password
         return Outcome.CREATED
-    wanted = change.after.model_dump(mode="json")
-    return patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, wanted)
+    return _patch_member(backend, change.key, current, change.after.model_dump(mode="json"))
 
 
 @handles(MemberUpdate)
 def _update_member(backend: LocalBackend, change: MemberUpdate) -> Outcome:
-    current = required(backend.member_fields(change.key), change)
-    return patched(lambda changes: backend.tenant.patch_member(change.key, changes), current, data(change.after))
+    return _patch_member(backend, change.key, required(backend.member_fields(change.key), change), data(change.after))
+
+
+def _patch_member(backend: LocalBackend, member_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
+    changes = differing(current, wanted)
+    if not changes:
+        return Outcome.UNCHANGED
+    password = backend.tenant.patch_member(member_id, changes)
+    if password is not None:
+        backend._passwords[member_id] = password
+    return Outcome.UPDATED
 
 
 @handles(MemberSuspend, MemberResume)
@@ -338,9 +346,12 @@ def _remove_group_member(backend: LocalBackend, change: GroupMemberRemove) -> Ou
 
 @handles(SeatAssign)
 def _assign_seat(backend: LocalBackend, change: SeatAssign) -> Outcome:
-    if backend.tenant.seat_of(change.after.member) == change.after.plan:
+    seat = change.after
+    if _verify_seat(backend, change) is None:
         return Outcome.UNCHANGED
-    backend.tenant.assign_seats(change.after.plan, [change.after.member])
+    # A group's seat comes only with the membership: asked for directly, it is assigned.
+    source = "explicit" if seat.source in (None, "group") else seat.source
+    backend.tenant.assign_seats(seat.plan, [seat.member], source=source)
     return Outcome.CREATED
 
 
@@ -431,9 +442,19 @@ def _verify_membership(backend: LocalBackend, change: GroupMemberAdd | GroupMemb
 
 @verifies(SeatAssign, SeatRelease)
 def _verify_seat(backend: LocalBackend, change: SeatAssign | SeatRelease) -> str | None:
-    wanted = change.after.plan if isinstance(change, SeatAssign) else None
-    held = backend.held_seat(change.key)
-    return None if held == wanted else f"{change.key} holds {held or 'no seat'}, not {wanted or 'none'}"
+    """The plan's seat, held the way the plan said (a group's seat stays the group's)."""
+    member = existing(lambda: backend.tenant.member(change.key))
+    held = (None, None) if member is None else (member.seat, member.seat_source)
+    wanted = (change.after.plan, change.after.source) if isinstance(change, SeatAssign) else (None, None)
+    if held[0] != wanted[0] or (wanted[1] is not None and held[1] != _recorded_source(wanted[1], held[1])):
+        return f"{change.key} holds {held[0] or 'no seat'} ({held[1] or '-'}), not {wanted[0] or 'none'}"
+    return None
+
+
+def _recorded_source(wanted: str, held: str | None) -> str | None:
+    """The source the tenant records for an assignment: a group or automatic seat is
+    only ever given by the tenant itself, so asking for one keeps what is there."""
+    return wanted if wanted in ("explicit", "rule") else held
 
 
 @verifies(ResourcesTransfer)
