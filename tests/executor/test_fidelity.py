@@ -10,6 +10,7 @@ import pytest
 
 from orgstate.appliers.base import Outcome
 from orgstate.appliers.local import LocalBackend
+from orgstate.errors import UsageError
 from orgstate.executor.apply import apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.model.config import OrgConfig
@@ -165,3 +166,39 @@ def test_values_the_tenants_own_fields_refuse_fail_the_plan_not_the_apply() -> N
     found = {(d.rule, d.severity, d.address) for d in plan.diagnostics if d.rule == "FIELD-VALUE"}
     assert found == {("FIELD-VALUE", "warning", None), ("FIELD-VALUE", "error", "member.dev")}
     assert not plan.applyable
+
+
+def test_an_inactive_member_switched_to_business_email_login_gets_a_password(tmp_path: Path, store: StateStore) -> None:
+    """Modify-member page: "If you select Lark Mail, you must also set the login password
+    for the member manually or generate a random password"."""
+    live = live_state()
+    live["members"][3]["status"] = "inactive"
+    config = declaring(live)
+    config["members"][3] |= {"business_email": "lead@acme.larksuite.com", "login": "business_email"}
+    backend, plan = setup(tmp_path, config, live)
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path / "secrets", "passwords"))
+    assert result.ok and result.password_file is not None
+    [line] = Path(result.password_file).read_text().splitlines()[1:]
+    assert line.startswith("lead,")
+
+
+def test_no_change_is_made_when_the_password_file_cannot_be_created(tmp_path: Path, store: StateStore) -> None:
+    live = live_state()
+    config = declaring(live)
+    config["members"].append(member("amy", business_email="amy@acme.larksuite.com", login="business_email"))
+    backend, plan = setup(tmp_path, config, live)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(UsageError):
+        apply_plan(plan, backend, store, PasswordFile(tmp_path / "file" / "below", "passwords"))
+    assert backend.member_fields("amy") is None
+    assert store.statuses(plan.id) == {}
+
+
+def test_an_unused_password_file_is_removed(tmp_path: Path, store: StateStore) -> None:
+    live = live_state()
+    config = declaring(live)
+    config["members"][3]["name"] = "Leader"
+    backend, plan = setup(tmp_path, config, live)
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path / "secrets", "passwords"))
+    assert result.ok and result.password_file is None
+    assert list((tmp_path / "secrets").iterdir()) == []

@@ -52,15 +52,15 @@ def append(path: Path, text: str) -> None:
 
 def new_secret_file(directory: Path, stem: str, path: Path | None = None) -> Path:
     """Create an empty file that did not exist, mode 0600 (a name that exists is refused)."""
-    if path is None:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        path = directory / f"{stem}-{stamp}-{os.getpid()}.csv"
     try:
+        if path is None:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            path = directory / f"{stem}-{stamp}-{os.getpid()}.csv"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise UsageError(f"{path} exists; passwords go to a new file only") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot create it: {exc.strerror}") from None
+        raise UsageError(f"{path or directory}: cannot create a password file there: {exc.strerror}") from None
     os.close(descriptor)
     return path
