@@ -202,3 +202,54 @@ def test_an_unused_password_file_is_removed(tmp_path: Path, store: StateStore) -
     result = apply_plan(plan, backend, store, PasswordFile(tmp_path / "secrets", "passwords"))
     assert result.ok and result.password_file is None
     assert list((tmp_path / "secrets").iterdir()) == []
+
+
+def full_plan_with_a_leaver() -> tuple[dict[str, Any], dict[str, Any]]:
+    """pro has 5 seats, all held; `dev` leaves (deleted) and `amy` arrives with a pro seat."""
+    live = live_state()
+    live["org"]["plans"][0]["seats"] = 5
+    config = declaring(live)
+    config["members"] = [m for m in config["members"] if m["id"] != "dev"]
+    config["members"].append(member("amy", seat="pro"))
+    return config, live
+
+
+def freed_by_a_move() -> tuple[dict[str, Any], dict[str, Any]]:
+    """pro is full; `lead` moves to a basic seat, which frees the pro seat `amy` needs."""
+    live = live_state()
+    live["org"]["plans"][0]["seats"] = 5
+    live["org"]["plans"].append(
+        {"id": "basic", "edition": "basic", "seats": 5, "starts": "2026-01-01", "expires": "2027-01-01"}
+    )
+    config = declaring(live)
+    config["org"]["plans"] = live["org"]["plans"]
+    config["members"][3]["seat"] = "basic"
+    config["members"].append(member("amy", seat="pro"))
+    return config, live
+
+
+@pytest.mark.parametrize("scenario", [full_plan_with_a_leaver, freed_by_a_move], ids=["deletion", "move"])
+def test_a_seat_is_taken_only_after_the_change_that_frees_it(tmp_path: Path, store: StateStore, scenario: Any) -> None:
+    """The plan passed capacity "after its own releases and deletions"; apply must run them
+    first, or it fails with 41007 halfway."""
+    backend, plan = setup(tmp_path, *scenario())
+    assert plan.applyable, plan.diagnostics
+    by_address = {c.address: c for c in plan.changes}
+    amy_seat, amy = by_address["seat.amy"], by_address["member.amy"]
+    freeing = by_address.get("member.dev") or by_address["seat.lead"]
+    assert freeing.number < amy.number < amy_seat.number
+    assert freeing.id in amy.depends_on  # if the freeing change fails, amy waits instead of failing
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
+    assert result.ok, result.failed
+
+
+def test_when_no_order_fits_the_plan_says_so(tmp_path: Path) -> None:
+    """`dev` leaves and hands his docs to `amy`, who needs his seat: the transfer needs amy,
+    amy's seat needs dev's deletion, the deletion needs the transfer."""
+    config, live = full_plan_with_a_leaver()
+    live["members"][4]["resources"] = {"docs": 2}
+    config["offboarding"] = [{"id": "dev", "transfer": {"docs": "amy"}}]
+    plan = plan_of(config, live)
+    [walk] = [d for d in plan.diagnostics if d.rule == "SEAT-CAPACITY"]
+    assert "no order of the plan's changes keeps plan 'pro' within its 5 seats" in walk.message
+    assert not plan.applyable

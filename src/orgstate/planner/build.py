@@ -16,9 +16,10 @@ from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.context import PlanContext, PlanOptions
+from orgstate.planner.capacity import schedule
 from orgstate.planner.custom_fields import check_custom_fields
 from orgstate.planner.departments import plan_departments
-from orgstate.planner.drafts import Drafts, order_drafts
+from orgstate.planner.drafts import Drafts, number_drafts
 from orgstate.planner.fingerprints import digest, fingerprints, state_digest
 from orgstate.planner.groups import plan_groups
 from orgstate.planner.members import plan_members
@@ -55,7 +56,10 @@ def build_plan(
     diagnostics.extend(check_edit_lock(ctx, drafts))
     diagnostics.extend(check_custom_fields(ctx))
     diagnostics.extend(check_removals(ctx, drafts))
-    changes = order_drafts(drafts)
+    scheduled = schedule(ctx, drafts)
+    overfull = {d.address for d in diagnostics if d.rule == "SEAT-CAPACITY" and d.is_error}
+    diagnostics.extend(d for d in scheduled.diagnostics if d.address not in overfull)  # no step fits a full end
+    changes = number_drafts(scheduled.order, scheduled.freed_by)
     located = [_declared_at(ctx, d) for d in diagnostics]
     placed = sources.place(located) if sources is not None else located
     return Plan(

@@ -1,5 +1,6 @@
 """Changes before they are ordered: each names the phase it belongs to and what must
-come before it; `order_drafts` sorts them, numbers them and resolves dependencies."""
+come before it; `planner.capacity.schedule` orders them and `number_drafts` numbers
+them and resolves their dependencies."""
 
 from __future__ import annotations
 
@@ -70,19 +71,14 @@ def change_id(number: int) -> str:
     return f"c{number:04d}"
 
 
-def order_drafts(drafts: Drafts) -> tuple[Change, ...]:
-    riders: dict[str, list[Draft]] = {}
-    for draft in drafts.items.values():
-        if draft.follows is not None:
-            riders.setdefault(draft.follows, []).append(draft)
-    ordered = []
-    for draft in sorted(drafts.items.values(), key=lambda d: (d.phase, d.rank, d.address, d.action)):
-        if draft.follows is None:
-            ordered += [draft, *sorted(riders.get(draft.key, ()), key=lambda d: (d.address, d.action))]
+def number_drafts(ordered: list[Draft], also_needs: dict[str, list[str]]) -> tuple[Change, ...]:
+    """Changes from drafts in apply order: numbered, each depending on what it needs that
+    the plan has (and on what `also_needs` adds, such as the change that frees its seat)."""
     numbers = {draft.key: number for number, draft in enumerate(ordered, start=1)}
     changes = []
     for draft in ordered:
-        depends_on = sorted({numbers[need] for need in draft.needs if need in numbers})
+        needs = (*draft.needs, *also_needs.get(draft.key, ()))
+        depends_on = sorted({numbers[need] for need in needs if need in numbers})
         assert all(dep < numbers[draft.key] for dep in depends_on), f"{draft.key} would run before what it needs"
         changes.append(
             change_from(
