@@ -25,9 +25,8 @@ from orgstate.config.schema import org_schema_text
 from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.drift.detect import detect_drift
 from orgstate.errors import ConfigError, OrgstateError, UsageError
-from orgstate.executor.apply import ApplyResult, StalePlan, apply_plan
+from orgstate.executor.apply import ApplyResult, apply_plan
 from orgstate.executor.passwords import PasswordFile
-from orgstate.executor.stale import stale_objects
 from orgstate.export.document import export_document
 from orgstate.export.merge import merge_into
 from orgstate.export.split import write_split
@@ -46,7 +45,7 @@ from orgstate.render.progress import reporter_for_terminal
 from orgstate.render.tenant import render_tenant_json, render_tenant_text
 from orgstate.rules import check_static
 from orgstate.rules.context import RuleContext
-from orgstate.statestore import StateStore, open_store
+from orgstate.statestore import open_store
 from orgstate.statestore.store import this_holder
 from orgstate.tenant import Tenant
 from orgstate.tenant.fixture import init_tenant, load_fixture
@@ -256,7 +255,6 @@ def apply(
     with closing(open_backend(url)) as backend, closing(open_store(state_url)) as store:
         if isinstance(source, Plan):
             plan = source
-            _refuse_stale(plan, backend, store)
         else:
             plan = _make_plan(source, backend, url, allow_removals)
             click.echo(render_plan_text(plan, colour=use_colour()), color=use_colour())
@@ -286,18 +284,6 @@ def _approve(auto_approve: bool) -> None:
     )
     if answer != "yes":
         raise OrgstateError("apply cancelled")
-
-
-def _refuse_stale(plan: Plan, backend: Backend, store: StateStore) -> None:
-    """A saved plan applies only to the live state it was made from (checked before its
-    first change; a resumed run re-reads each target instead)."""
-    if store.statuses(plan.id):
-        return
-    stale = stale_objects(plan, backend.read_snapshot())
-    if stale:
-        lines = "\n".join(f"  {item.describe()}" for item in stale[:50])
-        more = f"\n  and {len(stale) - 50} more" if len(stale) > 50 else ""
-        raise StalePlan(f"the plan is stale: the tenant changed since it was made; plan again.\n{lines}{more}")
 
 
 def _report_apply(plan: Plan, result: ApplyResult) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from orgstate.appliers.local import LocalBackend
 from orgstate.config.loader import load_config
-from orgstate.executor.apply import apply_plan
+from orgstate.executor.apply import apply_plan, journal_key
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.stale import stale_objects
 from orgstate.model.config import OrgConfig
@@ -89,7 +89,7 @@ def test_a_failure_skips_its_dependents_and_the_rest_goes_on(tmp_path: Path, sto
     assert "already named 'Web'" in result.failed[by_address["department.web2"].id]
     assert list(result.skipped) == [by_address["member.amy"].id, by_address["seat.amy"].id]
     assert result.done == {by_address["member.lead"].id: "updated"}
-    assert store.statuses(result.plan_id) == {
+    assert store.statuses(journal_key(plan, backend)) == {
         by_address["department.web2"].id: "failed",
         by_address["member.amy"].id: "skipped",
         by_address["seat.amy"].id: "skipped",
@@ -156,7 +156,7 @@ def test_a_second_apply_is_refused_while_the_lock_is_held(tmp_path: Path, store:
     with pytest.raises(LockHeld) as caught:
         apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
     assert "ci@elsewhere pid 1" in str(caught.value)
-    assert store.statuses(plan.id) == {}
+    assert store.statuses(journal_key(plan, backend)) == {}
     store.release(held)
 
 

@@ -11,7 +11,7 @@ import pytest
 from orgstate.appliers.base import Outcome
 from orgstate.appliers.local import LocalBackend
 from orgstate.errors import UsageError
-from orgstate.executor.apply import apply_plan
+from orgstate.executor.apply import apply_plan, journal_key
 from orgstate.executor.passwords import PasswordFile
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
@@ -191,7 +191,7 @@ def test_no_change_is_made_when_the_password_file_cannot_be_created(tmp_path: Pa
     with pytest.raises(UsageError):
         apply_plan(plan, backend, store, PasswordFile(tmp_path / "file" / "below", "passwords"))
     assert backend.member_fields("amy") is None
-    assert store.statuses(plan.id) == {}
+    assert store.statuses(journal_key(plan, backend)) == {}
 
 
 def test_an_unused_password_file_is_removed(tmp_path: Path, store: StateStore) -> None:

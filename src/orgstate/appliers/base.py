@@ -44,6 +44,11 @@ class Backend(Protocol):
         """The backend URL, as `--backend` takes it (`local:.orgstate/tenant.db`)."""
         ...
 
+    @property
+    def tenant_id(self) -> str:
+        """What identifies the tenant it writes to, however the URL spells it."""
+        ...
+
     def read_snapshot(self) -> TenantState: ...
 
     @property

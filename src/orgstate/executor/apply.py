@@ -1,13 +1,19 @@
 """apply_plan: run a plan's changes in order through a backend, under the state store's
 lock, journaling each one so that a run killed at any point resumes where it stopped.
 
-Each change is applied (the backend re-reads its target and does nothing when it
-already holds), then verified against its `after`. A change that fails is journaled
-and the run goes on with the changes that do not depend on it; those that do are
-skipped and listed."""
+The journal vouches only for the plan instance that wrote it, on the tenant it wrote
+to: it is keyed by the plan's unique id and the backend's tenant. Before the first
+change, under the lock, the run proves that it starts from what the plan saw: the
+work of an earlier run of this plan still holds (each done change is verified
+again), and every object the remaining changes touch or depend on is as the plan
+found it (a stale plan writes nothing). Each change is then applied (the backend
+re-reads its target and does nothing when it already holds) and verified. A change
+that fails is journaled and the run goes on with the changes that do not depend on
+it; those that do are skipped and listed."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -15,7 +21,9 @@ from orgstate.appliers.base import Backend, Outcome
 from orgstate.errors import OrgstateError, TenantError
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.reporter import Reporter
+from orgstate.executor.stale import stale_objects
 from orgstate.planner.changes import Change, GroupMemberAdd, GroupMemberRemove
+from orgstate.planner.fingerprints import reads, untouched
 from orgstate.planner.plan import Plan
 from orgstate.statestore import StateStore
 from orgstate.statestore.store import this_holder
@@ -71,6 +79,12 @@ def _joins(batch: list[Change], change: Change) -> bool:
     )
 
 
+def journal_key(plan: Plan, backend: Backend) -> str:
+    """What the journal of this plan on this backend's tenant is kept under."""
+    tenant = hashlib.sha256(backend.tenant_id.encode()).hexdigest()[:16]
+    return f"{plan.id}@{tenant}"
+
+
 def apply_plan(
     plan: Plan,
     backend: Backend,
@@ -82,17 +96,24 @@ def apply_plan(
     reporter = reporter or Reporter()
     holder = holder or this_holder()
     result = ApplyResult(plan.id)
-    lock = store.acquire(result.plan_id, holder)
+    run = journal_key(plan, backend)
+    lock = store.acquire(run, holder)
     try:
-        statuses = store.statuses(result.plan_id)
-        result.earlier = sum(1 for status in statuses.values() if status == "done")
-        reporter.starting(len(plan.changes), len(plan.changes) - result.earlier)
-        backend.prepare(plan)
+        statuses = store.statuses(run)
+        done = [change for change in plan.changes if statuses.get(change.id) == "done"]
         pending = [change for change in plan.changes if statuses.get(change.id) != "done"]
+        backend.prepare(plan)
+        _refuse_changed_work(done, backend)
+        # A change a killed run was carrying out either happened (it holds now) or did
+        # not (its objects are as the plan saw them); anything else is a stale plan.
+        happened = [c for c in pending if statuses.get(c.id) == "running" and backend.verify(c) is None]
+        _refuse_stale(plan, pending, [*done, *happened], backend)
+        result.earlier = len(done)
+        reporter.starting(len(plan.changes), len(pending))
         passwords.reserve()
         try:
             for batch in batches(pending):
-                _run(batch, Run(backend, store, passwords, reporter, holder, result))
+                _run(batch, Run(backend, store, passwords, reporter, holder, result, run))
         finally:
             passwords.discard_if_unused()
         result.password_file = str(passwords.path) if passwords.written else None
@@ -100,6 +121,31 @@ def apply_plan(
         store.release(lock)
         reporter.finished()
     return result
+
+
+def _refuse_changed_work(done: list[Change], backend: Backend) -> None:
+    """A resumed run counts an earlier run's work only while it still holds: the last
+    done change of each object is verified again."""
+    last = {change.address: change for change in done}
+    undone = [f"  {c.id} {c.address}: {why}" for c in last.values() if (why := backend.verify(c)) is not None]
+    if undone:
+        raise StalePlan(
+            "the tenant no longer holds what an earlier run of this plan did; plan again.\n" + "\n".join(undone[:50])
+        )
+
+
+def _refuse_stale(plan: Plan, pending: list[Change], started: list[Change], backend: Backend) -> None:
+    """Every object the remaining changes touch or depend on must be as the plan saw it,
+    but for those that changes done (or interrupted) by an earlier run may have changed
+    on purpose, directly or through the tenant's own rules."""
+    if not pending:
+        return
+    keys = untouched({key for change in pending for key in reads(change)}, started)
+    stale = stale_objects(plan, backend.read_snapshot(), keys)
+    if stale:
+        lines = "\n".join(f"  {item.describe()}" for item in stale[:50])
+        more = f"\n  and {len(stale) - 50} more" if len(stale) > 50 else ""
+        raise StalePlan(f"the plan is stale: the tenant changed since it was made; plan again.\n{lines}{more}")
 
 
 @dataclass
@@ -110,9 +156,10 @@ class Run:
     reporter: Reporter
     holder: str
     result: ApplyResult
+    journal: str
 
     def fail(self, change: Change, error: str) -> None:
-        self.store.finished(self.result.plan_id, change.id, "failed", error=error)
+        self.store.finished(self.journal, change.id, "failed", error=error)
         self.store.record(
             self.holder,
             change.address,
@@ -126,7 +173,7 @@ class Run:
         self.reporter.change_done(change, "failed", error)
 
     def done(self, change: Change, outcome: Outcome) -> None:
-        self.store.finished(self.result.plan_id, change.id, "done", outcome=outcome.value)
+        self.store.finished(self.journal, change.id, "done", outcome=outcome.value)
         self.store.record(
             self.holder,
             change.address,
@@ -140,7 +187,7 @@ class Run:
         self.reporter.change_done(change, "done", outcome.value)
 
     def skip(self, change: Change, why: str) -> None:
-        self.store.finished(self.result.plan_id, change.id, "skipped", error=why)
+        self.store.finished(self.journal, change.id, "skipped", error=why)
         self.result.skipped[change.id] = why
         self.reporter.change_done(change, "skipped", why)
 
@@ -152,7 +199,7 @@ def _run(batch: list[Change], run: Run) -> None:
         if blocked:
             run.skip(change, f"depends on {', '.join(blocked)}, which did not complete")
         else:
-            run.store.started(run.result.plan_id, change.id, change.address)
+            run.store.started(run.journal, change.id, change.address)
             ready.append(change)
     if not ready:
         return

@@ -4,10 +4,10 @@ tenant itself, so an edit made in the console between plan and apply is caught."
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from orgstate.model.live import TenantState
-from orgstate.planner.changes import Address
 from orgstate.planner.context import LiveIndex
 from orgstate.planner.fingerprints import ABSENT, fingerprint
 from orgstate.planner.plan import Plan
@@ -27,11 +27,14 @@ class Stale:
         return f"{self.address}: changed since the plan"
 
 
-def stale_objects(plan: Plan, snapshot: TenantState) -> list[Stale]:
+def stale_objects(plan: Plan, snapshot: TenantState, keys: Collection[str] | None = None) -> list[Stale]:
+    """The fingerprinted objects (all, or those of `keys`) that differ from what the plan saw."""
     index = LiveIndex(snapshot)
     found = []
-    for address, planned in sorted(plan.fingerprints.items()):
-        live = fingerprint(index, Address.parse(address))
+    for key, planned in sorted(plan.fingerprints.items()):
+        if keys is not None and key not in keys:
+            continue
+        live = fingerprint(index, key)
         if live != planned:
-            found.append(Stale(address, planned, live))
+            found.append(Stale(key, planned, live))
     return found

@@ -15,8 +15,8 @@ from orgstate.diagnostics import Diagnostic, DocPath
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
-from orgstate.planner.context import PlanContext, PlanOptions
 from orgstate.planner.capacity import schedule
+from orgstate.planner.context import PlanContext, PlanOptions
 from orgstate.planner.custom_fields import check_custom_fields
 from orgstate.planner.departments import plan_departments
 from orgstate.planner.drafts import Drafts, number_drafts

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -67,6 +68,21 @@ class LiveIndex:
     @cached_property
     def live_plans(self) -> dict[str, Plan]:
         return {p.id: p for p in self.snapshot.org.plans}
+
+    @cached_property
+    def _contents(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        for member in self.live_members.values():
+            for department_id in dict.fromkeys((member.department, *member.departments)):
+                found[department_id].append(f"member.{member.id}")
+        for department in self.snapshot.departments:
+            if department.parent is not None:
+                found[department.parent].append(f"department.{department.id}")
+        return found
+
+    def department_contents(self, department_id: str) -> list[str]:
+        """The members and sub-departments a department holds (what its deletion needs gone)."""
+        return sorted(self._contents.get(department_id, ()))
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Digests that bind a saved plan to what it was computed from: the configuration,
-the whole snapshot, and each live object a change touches (stale-plan protection)."""
+the whole snapshot, and each live object a change touches or depends on (stale-plan
+protection)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,18 @@ import json
 from typing import Any
 
 from orgstate.model.live import TenantState
-from orgstate.planner.changes import Address, Change
+from orgstate.planner.changes import (
+    Address,
+    Change,
+    DepartmentCreate,
+    DepartmentDelete,
+    DepartmentUpdate,
+    GroupMemberAdd,
+    MemberCreate,
+    MemberRestore,
+    MemberUpdate,
+    ResourcesTransfer,
+)
 from orgstate.planner.context import LiveIndex
 
 ABSENT = "absent"
@@ -30,8 +42,66 @@ def state_digest(snapshot: TenantState) -> str:
     return "sha256:" + hashlib.sha256(snapshot.model_dump_json().encode()).hexdigest()
 
 
-def live_object(ctx: LiveIndex, address: Address) -> Any:
-    """The live object at an address, as the plan saw it (None when there is none)."""
+# A fingerprint of what a department holds (its members and sub-departments), which a
+# deletion depends on, is keyed by the department's address and this suffix.
+CONTENTS = "#contents"
+
+
+def reads(change: Change) -> list[str]:
+    """The fingerprint keys of what a change touches and depends on: its target, and the
+    live objects its payload names (a parent, a manager, a group, a recipient) or needs
+    as they are (a department to delete is empty)."""
+    keys = [change.address]
+    if isinstance(change, DepartmentDelete):
+        keys.append(change.address + CONTENTS)
+    elif isinstance(change, GroupMemberAdd):
+        keys += [str(Address.of("user_group", change.after.group)), str(Address.of("member", change.after.member))]
+    elif isinstance(change, ResourcesTransfer):
+        keys += [str(Address.of("member", item.to)) for item in change.after.values() if item.to is not None]
+    elif isinstance(change, DepartmentCreate | DepartmentUpdate | MemberCreate | MemberUpdate | MemberRestore):
+        payload = change.after_data() or {}
+        job = payload.get("job") or {}
+        departments = [payload.get("department"), payload.get("parent"), *(payload.get("departments") or ())]
+        members = [payload.get("leader"), job.get("manager"), *(job.get("dotted_line_managers") or ())]
+        keys += [str(Address.of("department", d)) for d in departments if d]
+        keys += [str(Address.of("member", m)) for m in members if m]
+    return list(dict.fromkeys(keys))
+
+
+def untouched(keys: set[str], started: list[Change]) -> set[str]:
+    """The keys no started change may have changed, directly or through the tenant's rules
+    (a seated group seats its members; a member's moves change what departments hold).
+    Conservative: a key that shares an object with a started change is left out."""
+    if not started:
+        return keys
+    ids = {part for change in started for key in reads(change) for part in _objects(key)}
+    kinds = {change.type for change in started}
+    kept = set()
+    for key in keys:
+        if _objects(key) & ids:
+            continue
+        if key.endswith(CONTENTS) and kinds & {"member", "department"}:
+            continue
+        if key.startswith("seat.") and kinds & {"user_group", "group_member"}:
+            continue
+        kept.add(key)
+    return kept
+
+
+def _objects(key: str) -> set[tuple[str, str]]:
+    """The objects a key names: (kind, id), members under every address type that holds one."""
+    address = Address.parse(key.removesuffix(CONTENTS))
+    if address.type == "group_member":
+        return {("user_group", address.ids[0]), ("member", address.ids[1])}
+    kind = "member" if address.type in ("member", "seat", "resources") else address.type
+    return {(kind, address.id)}
+
+
+def live_object(ctx: LiveIndex, key: str) -> Any:
+    """The live object a fingerprint key names, as the plan saw it (None when there is none)."""
+    if key.endswith(CONTENTS):
+        return ctx.department_contents(Address.parse(key.removesuffix(CONTENTS)).id)
+    address = Address.parse(key)
     kind, object_id = address.type, address.id
     if kind in ("member", "resources"):
         member = ctx.live_members.get(object_id) or ctx.deleted_members.get(object_id)
@@ -50,13 +120,13 @@ def live_object(ctx: LiveIndex, address: Address) -> Any:
     if kind == "seat":
         member = ctx.live_members.get(object_id)
         return None if member is None else member.seat
-    raise ValueError(f"no live object kind for {address}")
+    raise ValueError(f"no live object kind for {key}")
 
 
 def fingerprints(ctx: LiveIndex, changes: tuple[Change, ...]) -> dict[str, str]:
-    return {change.address: fingerprint(ctx, change.target) for change in changes}
+    return {key: fingerprint(ctx, key) for change in changes for key in reads(change)}
 
 
-def fingerprint(ctx: LiveIndex, address: Address) -> str:
-    value = live_object(ctx, address)
+def fingerprint(ctx: LiveIndex, key: str) -> str:
+    value = live_object(ctx, key)
     return ABSENT if value is None else digest(value)

@@ -105,6 +105,10 @@ class LarkBackend:
     def name(self) -> str:
         return f"lark:{self.domain}"
 
+    @property
+    def tenant_id(self) -> str:
+        return f"lark:{self.domain.rstrip('/')}#{self.api.app_id}"
+
     capabilities: frozenset[str] = frozenset()  # no group seats; no deleted members or admins listed
 
     def close(self) -> None:

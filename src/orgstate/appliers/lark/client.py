@@ -88,6 +88,7 @@ class LarkApi:
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
     ) -> None:
+        self.app_id = app_id
         self.tokens = TokenCache()
         self.client = (
             lark.Client.builder()

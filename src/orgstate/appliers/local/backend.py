@@ -106,6 +106,10 @@ class LocalBackend:
     def name(self) -> str:
         return f"local:{self.path}"
 
+    @property
+    def tenant_id(self) -> str:
+        return f"local:{self.path.resolve()}"
+
     def read_snapshot(self) -> TenantState:
         snapshot, self.snapshot_digest = read_state_and_digest(self.tenant)
         return snapshot
