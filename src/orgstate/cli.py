@@ -148,7 +148,7 @@ def _make_plan(
     snapshot = backend.read_snapshot()
     digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
     options = PlanOptions(
-        backend=backend_url, allow_removals=allow_removals, group_seats="group_seats" in backend.capabilities
+        backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities
     )
     plan = build_plan(
         loaded.config,
@@ -385,8 +385,8 @@ def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Pa
     assert loaded.config is not None
     with closing(open_backend(backend_url)) as backend:
         snapshot = backend.read_snapshot()
-        group_seats = "group_seats" in backend.capabilities
-    report = detect_drift(loaded.config, snapshot, backend_url, rules, group_seats=group_seats)
+        capabilities = backend.capabilities
+    report = detect_drift(loaded.config, snapshot, backend_url, rules, capabilities=capabilities)
     _RETAINED.extend((loaded, rules, snapshot))
     renderers = {
         "text": render_drift_text,

@@ -200,7 +200,7 @@ def test_group_member_changes_go_in_batches(emulators: list[Emulator], tmp_path:
     backend = LarkBackend(emulator.url, api=api)
     config = load_config([EXAMPLES / "org.yaml"]).config
     assert config is not None
-    plan = build_plan(config, backend.read_snapshot(), PlanOptions(group_seats=False))
+    plan = build_plan(config, backend.read_snapshot(), PlanOptions(capabilities=LarkBackend.capabilities))
     removals = [c for c in plan.changes if c.type == "group_member" and c.action == "remove"]
     assert len(removals) == 2
     api.calls.clear()

@@ -35,8 +35,7 @@ class Outcome(Enum):
 
 
 class Backend(Protocol):
-    # What the backend can do beyond the basics: "group_seats" (read and set a user
-    # group's seat assignment).
+    # What the backend can do beyond the basics (planner.context.CAPABILITIES).
     capabilities: frozenset[str]
 
     @property

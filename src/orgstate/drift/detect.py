@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
-from orgstate.planner.context import PlanContext, PlanOptions
+from orgstate.planner.context import ALL_CAPABILITIES, PlanContext, PlanOptions
 from orgstate.planner.fields import changed_fields
 from orgstate.planner.groups import GROUP_FIELDS
 from orgstate.planner.members import member_state, same_fields
@@ -110,7 +110,7 @@ def _groups(ctx: PlanContext) -> Iterator[DriftItem]:
         if live is None:
             yield DriftItem("missing", address, declared=group.name)
             continue
-        fields = GROUP_FIELDS if ctx.options.group_seats else GROUP_FIELDS - {"seat"}
+        fields = GROUP_FIELDS if ctx.options.can("group_seats") else GROUP_FIELDS - {"seat"}
         yield from _field_items(
             address,
             live.model_dump(mode="json", include=fields),
@@ -129,10 +129,10 @@ def detect_drift(
     backend: str,
     rules: RuleContext | None = None,
     created_at: str | None = None,
-    group_seats: bool = True,
+    capabilities: frozenset[str] = ALL_CAPABILITIES,
 ) -> DriftReport:
-    """`group_seats`: whether the backend can read a group's seat (else it is not compared)."""
-    options = PlanOptions(backend=backend, group_seats=group_seats)
+    """`capabilities`: what the backend can read (a group's seat is compared only where it can)."""
+    options = PlanOptions(backend=backend, capabilities=capabilities)
     ctx = PlanContext(snapshot=snapshot, config=config, options=options)
     coverage, _, resolution = static_seats(rules or RuleContext(config))
     seating, _ = resolve_live(ctx, coverage, resolution)

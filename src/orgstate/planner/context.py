@@ -21,6 +21,19 @@ EDITIONS_WITH_RESTORE = ("basic", "pro", "enterprise")
 EDITION_RANK = {"starter": 0, "basic": 1, "pro": 2, "enterprise": 3}
 
 
+# What a backend can do beyond the basics. A backend lists the ones it has; a plan made
+# for one that lacks some says what that means for the objects concerned.
+CAPABILITIES = {
+    "group_seats": "read and set a user group's seat assignment",
+    "seat_sources": "tell how each seat was given",
+    "restore": "list deleted members and restore them",
+    "retention": "keep or drop a leaver's untransferred data after 30 days",
+    "resource_counts": "read what each member owns",
+    "admins": "name the founder and the admins",
+}
+ALL_CAPABILITIES = frozenset(CAPABILITIES)
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     backend: str = "local:.orgstate/tenant.db"
@@ -31,9 +44,12 @@ class PlanOptions:
     created_at: str | None = None
     # Fixed for reproducible output (golden files); otherwise a new random id.
     plan_id: str | None = None
-    # Whether the backend can read and set a user group's seat assignment (the Open API
-    # cannot: its seats go member by member).
-    group_seats: bool = True
+    # What the backend can do (CAPABILITIES); the embedded tenant can do everything.
+    capabilities: frozenset[str] = ALL_CAPABILITIES
+
+    def can(self, capability: str) -> bool:
+        assert capability in CAPABILITIES, capability
+        return capability in self.capabilities
 
 
 @dataclass

@@ -21,7 +21,7 @@ def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
         if ctx.is_ignored("user_groups", group.id):
             continue
         address = f"user_group.{group.id}"
-        fields = GROUP_FIELDS if ctx.options.group_seats else GROUP_FIELDS - {"seat"}
+        fields = GROUP_FIELDS if ctx.options.can("group_seats") else GROUP_FIELDS - {"seat"}
         wanted = group.model_dump(mode="json", include=fields)
         live = ctx.live_groups.get(group.id)
         group_needs: tuple[str, ...] = ()

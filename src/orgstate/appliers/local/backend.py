@@ -39,6 +39,7 @@ from orgstate.planner.changes import (
     UserGroupUpdate,
     data,
 )
+from orgstate.planner.context import ALL_CAPABILITIES
 from orgstate.planner.plan import Plan
 from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant import Tenant
@@ -89,7 +90,7 @@ def client_token(change: BaseChange) -> str:
 
 
 class LocalBackend:
-    capabilities = frozenset({"group_seats", "restore", "retention", "resource_counts", "admins"})
+    capabilities = ALL_CAPABILITIES
 
     def __init__(self, path: str | Path, clock: Clock | None = None, actor: str | None = None) -> None:
         self.path = Path(path)
