@@ -147,9 +147,7 @@ def _make_plan(
     assert loaded.config is not None and rules is not None
     snapshot = backend.read_snapshot()
     digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
-    options = PlanOptions(
-        backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities
-    )
+    options = PlanOptions(backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities)
     plan = build_plan(
         loaded.config,
         snapshot,

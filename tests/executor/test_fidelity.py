@@ -253,3 +253,41 @@ def test_when_no_order_fits_the_plan_says_so(tmp_path: Path) -> None:
     [walk] = [d for d in plan.diagnostics if d.rule == "SEAT-CAPACITY"]
     assert "no order of the plan's changes keeps plan 'pro' within its 5 seats" in walk.message
     assert not plan.applyable
+
+
+def renamed_lead() -> tuple[dict[str, Any], dict[str, Any]]:
+    """`lead` becomes `lead.ng`, with the same email, in a group, managing `dev`."""
+    live = live_state(user_groups=[{"id": "ship", "name": "Ship", "members": ["lead", "dev"]}])
+    config = declaring(live)
+    config["members"][3] |= {"id": "lead.ng", "renamed_from": "lead", "name": "Lead Ng"}
+    config["members"][4]["job"] = {"manager": "lead.ng"}
+    config["departments"][1]["leader"] = "lead.ng"
+    config["user_groups"][0]["members"] = ["lead.ng", "dev"]
+    return config, live
+
+
+def test_a_renamed_user_id_is_one_update_not_a_create_and_a_deletion(tmp_path: Path, store: StateStore) -> None:
+    """Modify-member page: the User ID is an editable field; planned like Terraform's `moved`."""
+    backend, plan = setup(tmp_path, *renamed_lead())
+    [rename] = plan.changes
+    assert (rename.address, rename.action, rename.reason) == ("member.lead", "update", "renamed from lead")
+    assert rename.after_data() == {"id": "lead.ng", "name": "Lead Ng"}
+    result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
+    assert result.ok, result.failed
+    renamed = backend.tenant.member("lead.ng")
+    assert (renamed.name, renamed.seat, renamed.work_email) == ("Lead Ng", "pro", "lead@acme.example")
+    assert backend.tenant.member("dev").job.manager == "lead.ng"
+    assert backend.tenant.department("web").leader == "lead.ng"
+    assert backend.tenant.group("ship").members == ("lead.ng", "dev")
+    config, _ = renamed_lead()
+    assert build_plan(OrgConfig.model_validate(config), backend.read_snapshot()).changes == ()
+
+
+def test_a_create_and_a_deletion_sharing_an_email_are_warned_about_and_chained(tmp_path: Path) -> None:
+    config, live = renamed_lead()
+    del config["members"][3]["renamed_from"]
+    plan = plan_of(config, live)
+    [shared] = [d for d in plan.diagnostics if d.rule == "ID-UNIQUE"]
+    assert shared.severity == "warning" and "declare renamed_from: lead" in shared.message
+    by_address = {c.address: c for c in plan.changes}
+    assert by_address["member.lead.ng"].id in by_address["member.lead"].depends_on

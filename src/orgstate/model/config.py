@@ -170,6 +170,9 @@ class Member(MemberFields):
     status: DeclaredStatus = "active"
     # A plan id, or null for "explicitly none"; left out, the seat is derived (SPEC 3).
     seat: Id | None = None
+    # The User ID the member has live, when it changes: planned as an update of the id,
+    # not as a new account and a deletion (the console lets the User ID be edited).
+    renamed_from: Id | None = None
 
     @property
     def has_explicit_seat(self) -> bool:

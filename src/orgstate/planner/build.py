@@ -16,7 +16,7 @@ from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.capacity import schedule
-from orgstate.planner.context import PlanContext, PlanOptions
+from orgstate.planner.context import LiveIndex, PlanContext, PlanOptions
 from orgstate.planner.custom_fields import check_custom_fields
 from orgstate.planner.departments import plan_departments
 from orgstate.planner.drafts import Drafts, number_drafts
@@ -25,6 +25,7 @@ from orgstate.planner.groups import plan_groups
 from orgstate.planner.members import plan_members
 from orgstate.planner.offboarding import plan_offboarding
 from orgstate.planner.plan import Plan
+from orgstate.planner.renames import member_renames, renamed_view, replacements, wait_for_renames
 from orgstate.planner.safety import check_edit_lock, check_removals
 from orgstate.planner.seating import plan_seat_changes, resolve_live, seat_uses
 from orgstate.rules.context import RuleContext
@@ -44,7 +45,8 @@ def build_plan(
     rules: RuleContext | None = None,
 ) -> Plan:
     """`rules`: the context `check_static` used, to reuse its seat resolution."""
-    ctx = PlanContext(snapshot=snapshot, config=config, options=options or PlanOptions())
+    renames = member_renames(config, snapshot)
+    ctx = PlanContext(renamed_view(snapshot, renames), config, options or PlanOptions(), renames)
     coverage, _, resolution = static_seats(rules or RuleContext(config, sources))
     drafts = Drafts()
     seating, diagnostics = resolve_live(ctx, coverage, resolution)
@@ -55,6 +57,8 @@ def build_plan(
     diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
     diagnostics.extend(check_edit_lock(ctx, drafts))
     diagnostics.extend(check_custom_fields(ctx))
+    diagnostics.extend(replacements(drafts))
+    wait_for_renames(drafts, renames)
     diagnostics.extend(check_removals(ctx, drafts))
     scheduled = schedule(ctx, drafts)
     overfull = {d.address for d in diagnostics if d.rule == "SEAT-CAPACITY" and d.is_error}
@@ -71,7 +75,7 @@ def build_plan(
         changes=changes,
         seats=tuple(seat_uses(ctx, seating)),
         diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
-        fingerprints=fingerprints(ctx, changes),
+        fingerprints=fingerprints(LiveIndex(snapshot), changes),
         ignored=_ignored(ctx),
     )
 

@@ -132,7 +132,7 @@ if TYPE_CHECKING:  # read through `data()`: a patch holds only what changes
     GroupPatch: TypeAlias = Payload
 else:
     DepartmentPatch = _patch_of(Department, "DepartmentPatch", frozenset({"id"}))
-    MemberPatch = _patch_of(MemberFields, "MemberPatch", frozenset({"id"}))
+    MemberPatch = _patch_of(MemberFields, "MemberPatch")  # with the id, when it changes
     GroupPatch = _patch_of(GroupFields, "GroupPatch", frozenset({"id"}))
 
 
@@ -287,10 +287,22 @@ class MemberCreate(BaseChange):
 
 
 class MemberUpdate(BaseChange):
+    """An update of the member's fields; with `id` in it, a renamed User ID (the address
+    keeps the old one)."""
+
     type: Literal["member"] = "member"
     action: Literal["update"] = "update"
     before: MemberPatch
     after: MemberPatch
+
+    def payload_ids(self) -> tuple[str, ...] | None:
+        old = data(self.before).get("id")
+        return None if old is None else (old,)
+
+    @property
+    def new_id(self) -> str:
+        """The member's id once the change is done."""
+        return str(data(self.after).get("id", self.key))
 
 
 class MemberSuspend(BaseChange):

@@ -105,6 +105,8 @@ class LiveIndex:
 class PlanContext(LiveIndex):
     config: OrgConfig
     options: PlanOptions = field(default_factory=PlanOptions)
+    # New id -> old id of renamed members; the snapshot is the view with the new ids.
+    renames: dict[str, str] = field(default_factory=dict)
     _depths: dict[str, int] = field(default_factory=dict, repr=False)
     _indexes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _ignore_matchers: dict[str, Callable[[str], re.Match[str] | None]] = field(default_factory=dict, repr=False)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from orgstate.model.config import Member
+from orgstate.model.config import MemberFields
 
 NESTED = ("job", "custom")
 
-# What a plan compares and sends for a member: every field but seat and status, which
-# are changes of their own.
-MEMBER_FIELDS = frozenset(Member.model_fields) - {"seat", "status"}
+# What a plan compares and sends for a member: its own fields (seat and status are
+# changes of their own).
+MEMBER_FIELDS = frozenset(MemberFields.model_fields)
 
 
 def changed_fields(

@@ -59,6 +59,8 @@ def reads(change: Change) -> list[str]:
     elif isinstance(change, ResourcesTransfer):
         keys += [str(Address.of("member", item.to)) for item in change.after.values() if item.to is not None]
     elif isinstance(change, DepartmentCreate | DepartmentUpdate | MemberCreate | MemberUpdate | MemberRestore):
+        if isinstance(change, MemberUpdate) and change.new_id != change.key:
+            keys.append(str(Address.of("member", change.new_id)))
         payload = change.after_data() or {}
         job = payload.get("job") or {}
         departments = [payload.get("department"), payload.get("parent"), *(payload.get("departments") or ())]

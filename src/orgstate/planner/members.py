@@ -53,7 +53,10 @@ def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         arrival = ctx.arriving.get(member.id)
         live = ctx.live_members.get(member.id)
         if live is not None:
-            if not same_fields(member, live):
+            old = ctx.renames.get(member.id)
+            if old is not None:
+                _rename(drafts, old, member_state(live) | {"id": old}, member_state(member), _needs(ctx, member))
+            elif not same_fields(member, live):
                 _update(drafts, address, member_state(live), member_state(member), _needs(ctx, member))
             live_status = "suspended" if live.status == "suspended" else "active"
             yield from _status(ctx, drafts, member, live_status, None)
@@ -127,6 +130,25 @@ def _update(
                 needs=needs,
             )
         )
+
+
+def _rename(drafts: Drafts, old: str, current: dict[str, Any], wanted: dict[str, Any], needs: tuple[str, ...]) -> None:
+    """The User ID changes (with whatever else changes), first among the members."""
+    before, after, paths = changed_fields(current, wanted)
+    drafts.add(
+        Draft(
+            Phase.MEMBERS,
+            "member",
+            "update",
+            f"member.{old}",
+            before=before,
+            after=after,
+            fields=paths,
+            reason=f"renamed from {old}",
+            rank=(-1,),
+            needs=needs,
+        )
+    )
 
 
 def _status(

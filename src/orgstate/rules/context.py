@@ -53,6 +53,11 @@ class RuleContext:
         return first_index(custom.id for custom in self.config.fields)
 
     @cached_property
+    def renamed(self) -> dict[str, str]:
+        """Old User ID -> the declared member renamed from it."""
+        return {m.renamed_from: m.id for m in self.config.members if m.renamed_from is not None}
+
+    @cached_property
     def offboarded(self) -> dict[str, int]:
         return first_index(entry.id for entry in self.config.offboarding)
 

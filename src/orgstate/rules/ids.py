@@ -54,3 +54,19 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for name in UNIQUE_MEMBER_FIELDS:
         values = [getattr(member, name) for member in config.members]
         yield from duplicates(values, item_at("members", name), name.replace("_", " "), fold=name.endswith("email"))
+    yield from _renames(ctx)
+
+
+def _renames(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """A member is renamed from an id no declared member has any more, and only one is."""
+    yield from duplicates(
+        [member.renamed_from for member in ctx.config.members], item_at("members", "renamed_from"), "renamed_from"
+    )
+    for i, member in enumerate(ctx.config.members):
+        if member.renamed_from is not None and member.renamed_from in ctx.members:
+            yield error(
+                "ID-UNIQUE",
+                f"renamed_from '{member.renamed_from}' is a declared member's id; a member is renamed from the id "
+                "it has live, which no declared member keeps",
+                at=("members", i, "renamed_from"),
+            )

@@ -51,6 +51,12 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 f"'{entry.id}' is both declared as a member and offboarded",
                 at=("offboarding", i, "id"),
             )
+        elif entry.id in ctx.renamed:
+            yield error(
+                "OFFBOARD-CONFLICT",
+                f"'{entry.id}' is renamed to '{ctx.renamed[entry.id]}' (renamed_from), not offboarded",
+                at=("offboarding", i, "id"),
+            )
         if is_protected(entry.id, protected):
             yield error(
                 "PROTECTED-REMOVAL",

@@ -99,7 +99,7 @@ class MemberOps(SeatOps, DepartmentOps):
         Returns the new password of an inactive member switched to business-email login:
         "If you select Lark Mail, you must also set the login password for the member
         manually or generate a random password" (handed over once, never stored)."""
-        for forbidden, use in (("id", "a new member"), ("seat", "assign_seats"), ("status", "suspend or resume")):
+        for forbidden, use in (("seat", "assign_seats"), ("status", "suspend or resume")):
             if forbidden in changes:
                 raise TenantError(ErrorKind.INVALID, f"'{forbidden}' cannot be patched; use {use}")
         with self.write("member.patch", f"member.{member_id}", **changes):
@@ -124,9 +124,27 @@ class MemberOps(SeatOps, DepartmentOps):
             )
             self._set_secondary_departments(uid, updated.departments)
             self._notify_contact_changes(row, updated)
+            if updated.id != member_id:
+                self._rename_references(member_id, updated.id)
         was = Member.model_validate(current).login_type
         switched = updated.login_type == "business_email" and was != "business_email"
         return generate_password() if switched and row["status"] in ("invited", "inactive") else None
+
+    def _rename_references(self, old: str, new: str) -> None:
+        """A User ID is editable ("the unique identifier of the member, corresponding to the
+        User ID of the Open Platform"): whatever names the member by it follows."""
+        self.db.execute("UPDATE members SET manager = ? WHERE manager = ? AND status != 'deleted'", (new, old))
+        for report in self.query(
+            "SELECT uid, job FROM members WHERE status != 'deleted' AND job LIKE ?", (f'%"{old}"%',)
+        ):
+            job = json.loads(report["job"])
+            job["dotted_line_managers"] = [new if m == old else m for m in job.get("dotted_line_managers", [])]
+            self.db.execute(
+                "UPDATE members SET job = ? WHERE uid = ?", (json.dumps(job, sort_keys=True), report["uid"])
+            )
+        self.db.execute("UPDATE departments SET leader = ? WHERE leader = ?", (new, old))
+        self.db.execute("UPDATE admins SET member = ? WHERE member = ?", (new, old))
+        self.db.execute("UPDATE tenant SET founder = ? WHERE founder = ?", (new, old))
 
     def suspend_member(self, member_id: str) -> bool:
         """Suspend a member so they cannot log in; False when already suspended."""

@@ -225,7 +225,10 @@ def _create_member(backend: LocalBackend, change: MemberCreate) -> Outcome:
 
 @handles(MemberUpdate)
 def _update_member(backend: LocalBackend, change: MemberUpdate) -> Outcome:
-    return _patch_member(backend, change.key, required(backend.member_fields(change.key), change), data(change.after))
+    member_id = change.key
+    if backend.member_fields(member_id) is None and backend.member_fields(change.new_id) is not None:
+        member_id = change.new_id  # renamed by an earlier run
+    return _patch_member(backend, member_id, required(backend.member_fields(member_id), change), data(change.after))
 
 
 def _patch_member(backend: LocalBackend, member_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
@@ -385,7 +388,8 @@ def _verify_department(backend: LocalBackend, change: DepartmentCreate | Departm
 
 @verifies(MemberCreate, MemberUpdate)
 def _verify_member(backend: LocalBackend, change: MemberCreate | MemberUpdate) -> str | None:
-    return _mismatch(backend.member_fields(change.key), data(change.after), change.address)
+    member_id = change.new_id if isinstance(change, MemberUpdate) else change.key
+    return _mismatch(backend.member_fields(member_id), data(change.after), change.address)
 
 
 @verifies(MemberSuspend, MemberResume)
