@@ -21,12 +21,13 @@ DESTRUCTIVE = {
 DOWNGRADED_MEMBER_LIMIT = 20
 
 
-def removals(drafts: Drafts) -> dict[str, set[str]]:
-    """Kind -> the objects the plan removes (a member suspended then deleted counts once)."""
+def removals(ctx: PlanContext, drafts: Drafts) -> dict[str, set[str]]:
+    """Kind -> the live objects the plan removes (a member suspended then deleted counts
+    once; a member the plan brings in suspended removes nothing)."""
     found: dict[str, set[str]] = defaultdict(set)
     for draft in drafts.items.values():
         kind = DESTRUCTIVE.get((draft.type, draft.action))
-        if kind is not None:
+        if kind is not None and not (kind == "members" and draft.address.split(".", 1)[1] in ctx.arriving):
             found[kind].add(draft.address)
     return found
 
@@ -46,7 +47,7 @@ def managed(ctx: PlanContext) -> dict[str, int]:
 
 
 def check_removals(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
-    found = removals(drafts)
+    found = removals(ctx, drafts)
     total = sum(len(objects) for objects in found.values())
     if not total:
         return

@@ -13,7 +13,7 @@ from orgstate.model.config import Plan
 from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
-from orgstate.planner.drafts import Draft, Drafts, Phase
+from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.plan import SeatUse
 from orgstate.planner.seats import SeatResolution, resolve_seats
 
@@ -241,12 +241,31 @@ def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Ite
     """Release and assign the seats of members who stay; an arriving member's seat goes
     right after the change that brings them."""
     seated_by = seated_groups_after(ctx)
+    gains = group_seat_gains(ctx)
     for member_id, plan_id in seating.final.items():
         address = str(Address.of("seat", member_id))
         live = ctx.live_members.get(member_id)
         arrival = member_arrival(ctx, member_id)
         reason = seating.reasons[member_id]
         wanted = None if plan_id is None else {"member": member_id, "plan": plan_id, "source": reason}
+        gained = gains.get(member_id)
+        if plan_id is None and gained is not None and (live is None or live.seat is None):
+            # The console seats a member who joins a seated group by itself; the
+            # configuration says no seat, so it is released once the group has seated them.
+            group_plan, group_changes = gained
+            before = {"member": member_id, "plan": group_plan}
+            drafts.add(
+                Draft(
+                    Phase.SEAT_ASSIGNMENTS,
+                    "seat",
+                    "release",
+                    address,
+                    before=before,
+                    reason="no seat resolves; the group's is given back",
+                    needs=group_changes,
+                )
+            )
+            continue
         if live is None:
             if arrival is not None and wanted is not None:
                 drafts.add(
@@ -267,7 +286,10 @@ def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Ite
         if live.seat == plan_id and not (live.seat_source == "group" and not keeps_group):
             continue
         if held is not None and wanted is None:
-            drafts.add(Draft(Phase.SEAT_RELEASES, "seat", "release", address, before=held, reason="no seat resolves"))
+            # Released first, unless the member joins a seated group: then after it, or the
+            # console would seat them through the group once their own seat is gone.
+            phase, needs = (Phase.SEAT_RELEASES, ()) if gained is None else (Phase.SEAT_ASSIGNMENTS, gained[1])
+            drafts.add(Draft(phase, "seat", "release", address, before=held, reason="no seat resolves", needs=needs))
         elif wanted is not None:
             drafts.add(
                 Draft(
@@ -282,6 +304,32 @@ def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Ite
                 )
             )
     yield from _permission(ctx, drafts)
+
+
+def group_seat_gains(ctx: PlanContext) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Member -> (plan, the group changes) for each member a plan puts into a seated user
+    group, or whose group gains a seat: "New members added to the user group will
+    automatically receive seats"."""
+    if not ctx.options.can("group_seats"):
+        return {}
+    gains: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for group in ctx.config.user_groups:
+        if group.seat is None or ctx.is_ignored("user_groups", group.id):
+            continue
+        live = ctx.live_groups.get(group.id)
+        address = str(Address.of("user_group", group.id))
+        if live is None or live.seat != group.seat:
+            change = key("user_group", "create" if live is None else "update", address)
+            joining = {member: (change,) for member in group.members}
+        else:
+            joining = {
+                member: (key("group_member", "add", str(Address.of("group_member", group.id, member))),)
+                for member in group.members
+                if member not in live.members
+            }
+        for member, changes in joining.items():
+            gains.setdefault(member, (group.seat, changes))
+    return gains
 
 
 def seated_groups_after(ctx: PlanContext) -> set[tuple[str, str]]:
