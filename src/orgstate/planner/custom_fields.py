@@ -1,9 +1,9 @@
 """Custom fields against the tenant's own definitions (FIELD-VALUE, live).
 
 orgstate does not create or change field definitions (Organization > Field
-Management stays in the console), so a plan checks every declared value against the
-field as the tenant defines it: a value the tenant would refuse fails the plan, not
-the apply."""
+Management stays in the console), so a plan checks every value it would send against
+the field as the tenant defines it: a value the tenant would refuse fails the plan,
+not the apply."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ def check_custom_fields(ctx: PlanContext) -> Iterator[Diagnostic]:
             )
             yield warning("FIELD-VALUE", message, at=("fields", i))
     for i, member in enumerate(ctx.config.members):
-        if not member.custom or ctx.is_ignored("members", member.id):
-            continue
-        for field_id, value in member.custom.items():
+        held = ctx.live_members.get(member.id)
+        sent = {k: v for k, v in member.custom.items() if held is None or held.custom.get(k) != v}
+        if not sent or ctx.is_ignored("members", member.id):
+            continue  # the tenant holds these values already (or the member is left alone)
+        for field_id, value in sent.items():
             current = live.get(field_id)
             problem = f"the tenant has no field '{field_id}'" if current is None else value_problem(current, value)
             if problem is not None:
