@@ -1,12 +1,16 @@
-"""docs/plan-format.md against the code: every field of schemas/plan.schema.json is
-documented with its type and presence, and nothing else is; the (type, action) pairs
-and phases are the code's closed set; the example is a plan orgstate reads; the
-versioning and stale-plan messages are the ones orgstate prints."""
+"""docs/plan-format.md against the code: every property of schemas/plan.schema.json
+(through `$ref`, `anyOf` and the discriminated union of changes, with each payload
+model under its own name) is documented with its type and presence, and nothing else
+is; the (type, action) pairs, their payloads, addresses and phases are the code's; the
+examples are plans orgstate reads; the messages quoted are the ones orgstate prints."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
@@ -15,12 +19,11 @@ import pytest
 
 from orgstate.errors import UsageError
 from orgstate.executor.stale import Stale
-from orgstate.planner.changes import ACTIONS
+from orgstate.planner.changes import ACTIONS, Address, TransferKey, change_from
 from orgstate.planner.drafts import Phase
-from orgstate.planner.fingerprints import ABSENT
+from orgstate.planner.fingerprints import ABSENT, CONTENTS, reads
 from orgstate.render.plan_json import FORMAT_VERSION, read_plan
-from orgstate.rules.transfers import Outcome
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLES, ROOT, run_orgstate
 
 DOC = (ROOT / "docs" / "plan-format.md").read_text()
 SCHEMA = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
@@ -28,11 +31,15 @@ GOLDEN = json.loads((ROOT / "tests" / "golden" / "example-plan.json").read_text(
 PAIRS = {(change_type, action) for change_type, actions in ACTIONS.items() for action in actions}
 
 
+# -- reading the doc ---------------------------------------------------------------------
+
+
 def tables(text: str) -> list[tuple[list[str], list[list[str]]]]:
     """Every markdown table outside code blocks: (header cells, body rows)."""
     found, block, fenced = [], [], False
     for line in [*text.splitlines(), ""]:
-        fenced ^= line.startswith("```")
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
         if line.startswith("|") and not fenced:
             block.append([cell.strip() for cell in line.strip().strip("|").split("|")])
         elif block:
@@ -51,41 +58,160 @@ def code(cell: str) -> str:
     return match.group(1)
 
 
-def schema_fields(schema: dict[str, Any]) -> dict[str, tuple[str, bool]]:
-    """JSON path (`changes[].id`) -> (type as the doc writes it, required), following $ref."""
-    defs = schema["$defs"]
+def spans(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
 
-    def resolve(node: dict[str, Any]) -> dict[str, Any]:
-        return defs[node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
 
-    def type_of(node: dict[str, Any]) -> str:
-        node = resolve(node)
-        if "anyOf" in node:
-            return " or ".join(type_of(option) for option in node["anyOf"])
-        if node["type"] == "array":
-            return "array of " + type_of(node["items"])
-        if node["type"] == "object" and isinstance(node.get("additionalProperties"), dict):
-            return "object of " + type_of(node["additionalProperties"])
-        return str(node["type"])
+def json_blocks(text: str) -> list[Any]:
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", text, re.S)]
 
-    found: dict[str, tuple[str, bool]] = {}
 
-    def walk(node: dict[str, Any], prefix: str) -> None:
-        node = resolve(node)
-        if node.get("type") == "array":
-            walk(node["items"], prefix + "[]")
-        for name, prop in node.get("properties", {}).items():
-            path = f"{prefix}.{name}" if prefix else name
-            found[path] = (type_of(prop), name in node.get("required", ()))
-            walk(prop, path)
-
-    walk(schema, "")
+def quoted_lines(text: str) -> list[list[str]]:
+    """The lines of each plain ``` block (what orgstate prints), indentation removed."""
+    found: list[list[str]] = []
+    fence: tuple[str, str] | None = None  # (indentation, info string) of the open block
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if fence is None and stripped.startswith("```"):
+            fence = (line[: len(line) - len(stripped)], stripped[3:])
+            found.append([])
+        elif fence is not None and stripped == "```":
+            if fence[1]:
+                found.pop()
+            fence = None
+        elif fence is not None:
+            found[-1].append(line.removeprefix(fence[0]))
     return found
 
 
-def documented_fields(text: str) -> dict[str, tuple[str, bool]]:
+# -- reading the schema ------------------------------------------------------------------
+
+
+@dataclass
+class SchemaFields:
+    """Every property of a JSON Schema by path: `changes[].id`, `Department.parent`.
+
+    Objects are followed through `$ref`, `anyOf`/`oneOf` and arrays (`[]`). The branches
+    of a union of objects (the changes) are merged: a property's type lists what it is in
+    any branch, and its presence is `required` in all branches, `optional` in none, else
+    `varies`. A property that is a constant in every branch is the union's discriminator:
+    the reader needs it, so it counts as `required`. A property whose schema differs
+    between branches (a change's `before` and `after`) holds payloads: each model it can
+    hold is walked under its own name (`MemberPatch.job.title`), once."""
+
+    schema: dict[str, Any]
+    found: dict[str, tuple[str, str]] = field(default_factory=dict)
+    enums: dict[str, set[Any]] = field(default_factory=dict)
+    payloads: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.defs = self.schema["$defs"]
+        self.walk([self.schema], "")
+        for name in self.payloads:  # grows while walked: payloads inside payloads
+            self.walk([o for o in self.options(self.defs[name]) if "properties" in o], name)
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = self.defs[ref_name(node)]
+        return node
+
+    def options(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        """The alternatives of a node: $refs resolved, unions flattened."""
+        node = self.resolve(node)
+        for union in ("anyOf", "oneOf"):
+            if union in node:
+                return [option for branch in node[union] for option in self.options(branch)]
+        return [node]
+
+    def type_of(self, nodes: list[dict[str, Any]]) -> str:
+        names = list(dict.fromkeys(self.simple(option) for node in nodes for option in self.options(node)))
+        return " or ".join(sorted(names, key=lambda name: name == "null"))
+
+    def simple(self, node: dict[str, Any]) -> str:
+        if node.get("type") == "array":
+            return "array of " + parenthesized(self.type_of([node["items"]]))
+        if node.get("type") == "object":
+            values = node.get("additionalProperties")
+            if not isinstance(values, dict):
+                values = next(iter(node.get("patternProperties", {}).values()), None)
+            return "object" if values is None else "object of " + parenthesized(self.type_of([values]))
+        return str(node["type"])
+
+    def walk(self, branches: list[dict[str, Any]], prefix: str) -> None:
+        names = dict.fromkeys(name for branch in branches for name in branch.get("properties", {}))
+        for name in names:
+            path = f"{prefix}.{name}" if prefix else name
+            props = [branch["properties"][name] for branch in branches if name in branch.get("properties", {})]
+            required = [name in branch.get("required", ()) for branch in branches]
+            presence = "required" if all(required) else "varies" if any(required) else "optional"
+            discriminator = len(branches) > 1 and len(props) == len(branches) and all("const" in p for p in props)
+            differs = len({json.dumps(p, sort_keys=True) for p in props}) > 1
+            if discriminator:
+                presence = "required"
+            options = [option for prop in props for option in self.options(prop)]
+            values = {v for option in options for v in option.get("enum", ())}
+            values |= {option["const"] for option in options if "const" in option}
+            if values:
+                self.enums[path] = values
+            if differs and not discriminator:  # a payload slot: its models are walked apart
+                kinds = sorted({option["type"] for option in options}, key=lambda kind: kind == "null")
+                self.found[path] = (" or ".join(kinds), presence)
+                for prop in props:
+                    self.payloads.extend(m for m in self.models(prop) if m not in self.payloads)
+                continue
+            self.found[path] = (self.type_of(props), presence)
+            for suffix, inner in (("", options), ("[]", self.items(options)), (".<key>", self.values(options))):
+                objects = [o for o in inner if "properties" in o]
+                if objects:
+                    self.walk(objects, path + suffix)
+
+    def items(self, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [i for o in options if o.get("type") == "array" for i in self.options(o["items"])]
+
+    def values(self, options: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The values of mappings (`additionalProperties`, `patternProperties`)."""
+        nested = [o["additionalProperties"] for o in options if isinstance(o.get("additionalProperties"), dict)]
+        nested += [v for o in options for v in o.get("patternProperties", {}).values()]
+        return [value for node in nested for value in self.options(node)]
+
+    def models(self, node: dict[str, Any]) -> list[str]:
+        """The named models a payload slot holds (through nullable unions and mappings)."""
+        if "$ref" in node:
+            return [ref_name(node)]
+        assert "properties" not in node, f"a payload without a name in $defs: {node}"
+        nested = [*node.get("anyOf", ()), *node.get("oneOf", ())]
+        if isinstance(node.get("additionalProperties"), dict):
+            nested.append(node["additionalProperties"])
+        return [name for option in nested for name in self.models(option)]
+
+
+def ref_name(node: dict[str, Any]) -> str:
+    return str(node["$ref"].rsplit("/", 1)[1])
+
+
+def parenthesized(text: str) -> str:
+    return f"({text})" if " or " in text else text
+
+
+def branches(schema: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(type, action) -> the schema of that branch of `changes`."""
+    found = {}
+    for option in schema["properties"]["changes"]["items"]["oneOf"]:
+        branch = schema["$defs"][ref_name(option)]
+        found[(branch["properties"]["type"]["const"], branch["properties"]["action"]["const"])] = branch
+    return found
+
+
+PRESENCE = {"required": "required", "optional": "optional", "per (type, action)": "varies"}
+
+
+def presence(cell: str) -> str:
+    return next((value for start, value in PRESENCE.items() if cell.startswith(start)), f"unknown: {cell}")
+
+
+def documented_fields(text: str) -> dict[str, tuple[str, str]]:
     """The field tables: | Field | Type | Presence | Meaning |."""
-    return {code(row[0]): (row[1], row[2].startswith("required")) for row in rows(text, "Field", "Type", "Presence")}
+    return {code(row[0]): (row[1], presence(row[2])) for row in rows(text, "Field", "Type", "Presence")}
 
 
 def compare(documented: set[str], defined: set[str]) -> tuple[list[str], list[str]]:
@@ -93,8 +219,28 @@ def compare(documented: set[str], defined: set[str]) -> tuple[list[str], list[st
     return sorted(defined - documented), sorted(documented - defined)
 
 
-SCHEMA_FIELDS = schema_fields(SCHEMA)
+WALKED = SchemaFields(SCHEMA)
+SCHEMA_FIELDS = WALKED.found
 DOCUMENTED = documented_fields(DOC)
+MEANINGS = {code(row[0]): row[3] for row in rows(DOC, "Field", "Type", "Presence")}
+BRANCHES = branches(SCHEMA)
+CHANGE_BRANCHES = SCHEMA["properties"]["changes"]["items"]["oneOf"]
+PLANS = [block for block in json_blocks(DOC) if isinstance(block, dict)]
+EXAMPLE = PLANS[-1]
+
+
+# -- fields ------------------------------------------------------------------------------
+
+
+def test_the_walk_reaches_every_payload_model_of_the_changes() -> None:
+    used = {
+        name
+        for branch in BRANCHES.values()
+        for slot in ("before", "after")
+        for name in WALKED.models(branch["properties"][slot])
+    }
+    assert set(WALKED.payloads) == used
+    assert {"Department", "MemberPatch", "SeatHolding", "TransferItem"} <= used
 
 
 def test_every_schema_field_is_documented_and_nothing_else() -> None:
@@ -107,33 +253,168 @@ def test_each_field_is_documented_with_its_type_and_presence(path: str) -> None:
     assert DOCUMENTED.get(path) == SCHEMA_FIELDS[path]
 
 
+@pytest.mark.parametrize("path", sorted(WALKED.enums))
+def test_each_field_with_fixed_values_lists_them(path: str) -> None:
+    listed = {value.strip('"') for value in spans(MEANINGS[path])}
+    assert {str(value) for value in WALKED.enums[path]} <= listed
+
+
+def without_row(path: str) -> tuple[str, str]:
+    return rf"\n\| `{re.escape(path)}` \|[^\n]*", ""
+
+
+def with_row_before(path: str, new: str) -> tuple[str, str]:
+    return rf"\n(?=\| `{re.escape(path)}` \|)", f"\n| `{new}` | string | required | x |\n"
+
+
 @pytest.mark.parametrize(
-    ("pattern", "replacement", "missing", "extra"),
+    ("edit", "missing", "extra"),
     [
-        (r"`seats\[\]\.plan`", "`seats[].plan_id`", ["seats[].plan"], ["seats[].plan_id"]),
-        (r"\n\| `ignored` \|[^\n]*", "", ["ignored"], []),
-        (
-            r"\n(?=\| `changes\[\]\.id` \|)",
-            "\n| `changes[].colour` | string | required | x |\n",
-            [],
-            ["changes[].colour"],
-        ),
+        ((r"`seats\[\]\.plan`", "`seats[].plan_id`"), ["seats[].plan"], ["seats[].plan_id"]),
+        (without_row("ignored"), ["ignored"], []),
+        (without_row("plan_id"), ["plan_id"], []),
+        (with_row_before("changes[].id", "changes[].colour"), [], ["changes[].colour"]),
+        (without_row("SeatHolding.source"), ["SeatHolding.source"], []),
+        (without_row("MemberPatch.job.title"), ["MemberPatch.job.title"], []),
+        (with_row_before("MemberFields.id", "MemberFields.seat"), [], ["MemberFields.seat"]),
+        ((r"`TransferItem\.retain`", "`TransferItem.kept`"), ["TransferItem.retain"], ["TransferItem.kept"]),
     ],
 )
-def test_the_comparison_reports_missing_and_extra_fields(
-    pattern: str, replacement: str, missing: list[str], extra: list[str]
+def test_the_comparison_reports_missing_and_extra_fields_of_the_doc(
+    edit: tuple[str, str], missing: list[str], extra: list[str]
 ) -> None:
     """The check above can fail: an edited copy of the doc is caught."""
-    edited = re.sub(pattern, replacement, DOC)
+    edited = re.sub(*edit, DOC, count=1)
+    assert edited != DOC
     assert compare(set(documented_fields(edited)), set(SCHEMA_FIELDS)) == (missing, extra)
 
 
+def schema_with_a_new_payload_field() -> dict[str, Any]:
+    schema = copy.deepcopy(SCHEMA)
+    schema["$defs"]["SeatHolding"]["properties"]["colour"] = {"type": "string"}
+    return schema
+
+
+def schema_with_a_new_branch() -> dict[str, Any]:
+    schema = copy.deepcopy(SCHEMA)
+    branch = copy.deepcopy(schema["$defs"]["SeatRelease"])
+    branch["properties"]["action"] = {"const": "lend", "type": "string"}
+    branch["properties"]["after"] = {"$ref": "#/$defs/Loan"}
+    schema["$defs"]["SeatLend"] = branch
+    schema["$defs"]["Loan"] = {"type": "object", "properties": {"to": {"type": "string"}}, "required": ["to"]}
+    schema["properties"]["changes"]["items"]["oneOf"].append({"$ref": "#/$defs/SeatLend"})
+    return schema
+
+
+def schema_without_a_field() -> dict[str, Any]:
+    schema = copy.deepcopy(SCHEMA)
+    del schema["$defs"]["TransferItem"]["properties"]["retain"]
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("schema", "missing", "extra"),
+    [
+        (schema_with_a_new_payload_field, ["SeatHolding.colour"], []),
+        (schema_with_a_new_branch, ["Loan.to"], []),
+        (schema_without_a_field, [], ["TransferItem.retain"]),
+    ],
+)
+def test_the_comparison_reports_missing_and_extra_fields_of_the_schema(
+    schema: Callable[[], dict[str, Any]], missing: list[str], extra: list[str]
+) -> None:
+    """... and so is a schema that gained or lost a property, in a payload or a new branch."""
+    assert compare(set(DOCUMENTED), set(SchemaFields(schema()).found)) == (missing, extra)
+
+
+def schema_with_required(name: str, *definitions: str) -> dict[str, Any]:
+    """The schema with `name` required in each of these definitions."""
+    schema = copy.deepcopy(SCHEMA)
+    for definition in definitions:
+        schema["$defs"][definition]["required"] = [*schema["$defs"][definition].get("required", ()), name]
+    return schema
+
+
+def schema_with_a_retyped_field() -> dict[str, Any]:
+    schema = copy.deepcopy(SCHEMA)
+    schema["$defs"]["Department"]["properties"]["order"] = {"type": "string"}
+    return schema
+
+
+@pytest.mark.parametrize(
+    ("schema", "path", "now"),
+    [
+        (lambda: schema_with_required("source", "SeatHolding"), "SeatHolding.source", ("string or null", "required")),
+        (schema_with_a_retyped_field, "Department.order", ("string", "optional")),
+        (
+            lambda: schema_with_required("before", *(ref_name(o) for o in CHANGE_BRANCHES)),
+            "changes[].before",
+            ("object or null", "required"),
+        ),
+    ],
+)
+def test_the_type_and_presence_comparison_reports_a_change(
+    schema: Callable[[], dict[str, Any]], path: str, now: tuple[str, str]
+) -> None:
+    """A field whose type or presence changes, in a payload or in every branch of the
+    union, no longer matches the doc."""
+    assert SchemaFields(schema()).found[path] == now != DOCUMENTED[path]
+
+
+@pytest.mark.parametrize("slot", ["type", "action"])
+def test_the_discriminator_is_required_by_the_reader(slot: str, tmp_path: Path) -> None:
+    """The schema gives `type` and `action` a default; orgstate's reader needs them."""
+    document = copy.deepcopy(EXAMPLE)
+    del document["changes"][0][slot]
+    assert DOCUMENTED[f"changes[].{slot}"][1] == "required"
+    assert refusal(document, tmp_path) == "changes.0: unknown (type, action) of a change"
+
+
+# -- operations --------------------------------------------------------------------------
+
+OPERATIONS = {(code(row[0]), code(row[1])): row for row in rows(DOC, "Type", "Action", "Address")}
+
+
 def test_the_documented_operations_are_the_closed_set() -> None:
-    listed = [(code(row[0]), code(row[1])) for row in rows(DOC, "Type", "Action")]
-    assert sorted(listed) == sorted(PAIRS)
-    change = SCHEMA["$defs"]["Change"]["properties"]
-    assert {t for t, _ in PAIRS} == set(change["type"]["enum"])
-    assert {a for _, a in PAIRS} == set(change["action"]["enum"])
+    listed = [(code(row[0]), code(row[1])) for row in rows(DOC, "Type", "Action", "Address")]
+    assert sorted(listed) == sorted(PAIRS) == sorted(BRANCHES)
+
+
+def payload_names(node: dict[str, Any]) -> list[str]:
+    """A branch's `before` or `after` as the closed-set table names it."""
+    if "$ref" in node:
+        return [ref_name(node)]
+    if "anyOf" in node:
+        return [name for option in node["anyOf"] for name in payload_names(option)]
+    if isinstance(node.get("additionalProperties"), dict):
+        return payload_names(node["additionalProperties"])
+    assert node["type"] == "null", node
+    return ["null"]
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+@pytest.mark.parametrize(("slot", "column"), [("before", 3), ("after", 4)])
+def test_each_operation_names_its_payloads(pair: tuple[str, str], slot: str, column: int) -> None:
+    cell = OPERATIONS[pair][column]
+    assert spans(cell) == payload_names(BRANCHES[pair]["properties"][slot])
+
+
+def address_pattern(form: str) -> str:
+    """`group_member.<group>/<member>` -> a regex of such addresses (ids without dots)."""
+    return re.sub(r"<[a-z ]+>", "[A-Za-z0-9_@-]+", re.escape(form).replace(r"\<", "<").replace(r"\>", ">"))
+
+
+def test_each_address_form_is_one_orgstate_parses() -> None:
+    for (change_type, _), row in OPERATIONS.items():
+        form = spans(row[2])[0]
+        parsed = Address.parse(re.sub(r"<[a-z ]+>", "x", form))
+        assert parsed.type == change_type, form
+
+
+@pytest.mark.parametrize("change", GOLDEN["changes"], ids=lambda c: c["id"])
+def test_a_real_plan_uses_the_documented_address_forms(change: dict[str, Any]) -> None:
+    form = spans(OPERATIONS[(change["type"], change["action"])][2])[0]
+    assert re.fullmatch(address_pattern(form), change["address"]), (form, change["address"])
 
 
 def test_the_phase_table_has_each_phase_and_places_every_operation() -> None:
@@ -144,60 +425,238 @@ def test_the_phase_table_has_each_phase_and_places_every_operation() -> None:
 
 
 def test_the_irreversible_operations_are_those_the_planner_marks() -> None:
-    (row,) = [row for row in rows(DOC, "Field", "Type") if row[0] == "`changes[].irreversible`"]
     marked = {(c["type"], c["action"]) for c in GOLDEN["changes"] if c["irreversible"]}
-    assert {tuple(t.split(".")) for t in re.findall(r"`([a-z_]+\.[a-z_]+)`", row[3])} == marked
+    cell = MEANINGS["changes[].irreversible"]
+    assert {tuple(t.split(".")) for t in re.findall(r"`([a-z_]+\.[a-z_]+)`", cell)} == marked
 
 
-def test_the_transfer_keys_and_outcomes_are_the_planners() -> None:
-    keys = {code(row[0]).rsplit(".", 1)[1]: row[2] for row in rows(DOC, "Key", "Type")}
-    payloads = [item for c in GOLDEN["changes"] if c["type"] == "resources" for item in c["after"].values()]
-    assert set(keys) == {key for item in payloads for key in item}
-    assert set(re.findall(r"`([a-z_]+)`", keys["outcome"])) == set(get_args(Outcome))
+def test_the_transfer_kinds_are_the_planners() -> None:
+    kinds = [code(row[0]) for row in rows(DOC, "Kind")]
+    after = BRANCHES[("resources", "transfer")]["properties"]["after"]
+    assert sorted(kinds) == sorted(get_args(TransferKey)) == sorted(after["propertyNames"]["enum"])
 
 
-@pytest.mark.parametrize("block", re.findall(r"```json\n(.*?)```", DOC, re.S))
-def test_each_json_example_is_valid(block: str, tmp_path: Path) -> None:
-    document = json.loads(block)
-    if "format_version" not in document:  # a resources.transfer payload
-        assert all(set(item) <= {"count", "default", "outcome", "to", "retain"} for item in document.values())
-        return
+def test_the_fingerprint_key_forms_are_those_of_a_real_plan() -> None:
+    forms = [code(row[0]) for row in rows(DOC, "Key", "What the digest covers")]
+    assert {form.split(".", 1)[0] for form in forms} == set(ACTIONS)
+    assert any(form.endswith(CONTENTS) for form in forms)
+    for key in GOLDEN["fingerprints"]:
+        assert any(re.fullmatch(address_pattern(form), key) for form in forms), key
+
+
+# -- examples ----------------------------------------------------------------------------
+
+
+def refusal(document: Any, tmp_path: Path) -> str:
+    """What orgstate says of a file that is not a plan, without the file's name."""
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(UsageError) as refused:
+        read_plan(path)
+    return str(refused.value).removeprefix(f"{path}: not an orgstate plan (format {FORMAT_VERSION}): ")
+
+
+def check_order(changes: list[dict[str, Any]], numbered_from_one: bool) -> None:
+    numbers = [int(change["id"][1:]) for change in changes]
+    assert numbers == sorted(numbers)
+    if numbered_from_one:
+        assert numbers == list(range(1, len(changes) + 1))
+    for change in changes:
+        assert all(int(dep[1:]) < int(change["id"][1:]) for dep in change["depends_on"]), change["id"]
+
+
+@pytest.mark.parametrize("document", PLANS, ids=lambda d: d["plan_id"])
+def test_each_example_plan_is_valid_and_read_back(document: dict[str, Any], tmp_path: Path) -> None:
     jsonschema.Draft202012Validator(SCHEMA).validate(document)
     path = tmp_path / "plan.json"
-    path.write_text(block)
-    plan = read_plan(path)  # the reader's own checks: pairs, before/after invariants
+    path.write_text(json.dumps(document))
+    plan = read_plan(path)  # the reader's own checks: pairs, payloads, addresses
     assert (plan.summary, plan.applyable) == (document["summary"], document["applyable"])
-    assert set(document["fingerprints"]) == {change.address for change in plan.changes}
+    assert set(document["fingerprints"]) == {key for change in plan.changes for key in reads(change)}
+    check_order(document["changes"], numbered_from_one=True)
+
+
+CHANGE_SCHEMA = {"$defs": SCHEMA["$defs"], **SCHEMA["properties"]["changes"]["items"]}
+FRAGMENTS = [block for block in json_blocks(DOC) if isinstance(block, list)]
+
+
+@pytest.mark.parametrize("changes", FRAGMENTS, ids=lambda cs: cs[0]["id"])
+def test_each_example_change_is_valid(changes: list[dict[str, Any]]) -> None:
+    for change in changes:
+        jsonschema.Draft202012Validator(CHANGE_SCHEMA).validate(change)
+        change_from(change)
+    check_order(changes, numbered_from_one=False)
 
 
 def test_the_doc_describes_the_current_format_version() -> None:
     assert DOC.splitlines()[0].endswith(f"version {FORMAT_VERSION}")
-    assert f'"format_version": "{FORMAT_VERSION}"' in DOC
+    assert all(document["format_version"] == FORMAT_VERSION for document in PLANS)
+    assert f'exactly\n  `"format_version": "{FORMAT_VERSION}"`' in DOC
 
 
-@pytest.mark.parametrize(
-    ("field", "value", "message"),
-    [
-        ("format_version", "1.1", "format_version: Input should be '1.0'"),
-        ("format_version", "2.0", "format_version: Input should be '1.0'"),
-        ("format_version", "1", "format_version: Input should be '1.0'"),
-        ("format_version", 1.0, "format_version: Input should be '1.0'"),
-        ("extra", 1, "extra: Extra inputs are not permitted"),
-    ],
-)
-def test_readers_refuse_other_versions_as_documented(field: str, value: Any, message: str, tmp_path: Path) -> None:
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps({**GOLDEN, field: value}))
-    with pytest.raises(UsageError) as refused:
-        read_plan(path)
-    line = f"not an orgstate plan (format {FORMAT_VERSION}): {message}"
-    assert str(refused.value) == f"{path}: {line}"
-    assert f"error: plan.json: {line}" in DOC
+# -- messages ----------------------------------------------------------------------------
+
+
+def change_of(changes: list[dict[str, Any]], pair: str) -> dict[str, Any]:
+    """The first change of a kind (`seat.assign`)."""
+    return next(c for c in changes if f"{c['type']}.{c['action']}" == pair)
+
+
+def set_key(*path: Any, value: Any = None, delete: bool = False) -> Callable[[dict[str, Any]], None]:
+    """An edit of a plan: set or delete the key at `path`, where a step into `changes`
+    names the first change of a kind."""
+
+    def edit(document: dict[str, Any]) -> None:
+        node: Any = document
+        for step in path[:-1]:
+            node = change_of(node, step) if isinstance(node, list) else node[step]
+        if delete:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+
+    return edit
+
+
+# Each edit of the doc's example and the refusal it gets; the doc quotes them all.
+REFUSED = {
+    "an older format": set_key("format_version", value="1.0"),
+    "a later minor": set_key("format_version", value="1.2"),
+    "a new major": set_key("format_version", value="2.0"),
+    "a number": set_key("format_version", value=1.1),
+    "no plan id": set_key("plan_id", delete=True),
+    "a field it does not define": set_key("extra", value=1),
+    "an unknown pair": set_key("changes", "member.update", "action", value="rename"),
+    "a create with a before": set_key("changes", "department.create", "before", value={}),
+    "a 1.0 seat in a member": set_key("changes", "member.create", "after", "seat", value="pro-2026"),
+    "a 1.0 group member address": set_key(
+        "changes", "group_member.add", "address", value="group_member.field-sales.luca"
+    ),
+    "a 1.0 seat address": set_key("changes", "seat.assign", "address", value="seat.pro-2026.tom"),
+    "a transfer without its recipient": set_key("changes", "resources.transfer", "after", "docs", "to", delete=True),
+}
+
+
+@pytest.mark.parametrize("edit", REFUSED.values(), ids=REFUSED.keys())
+def test_each_refusal_is_quoted_as_orgstate_prints_it(edit: Callable[[dict[str, Any]], None], tmp_path: Path) -> None:
+    document = copy.deepcopy(EXAMPLE)
+    edit(document)
+    line = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): {refusal(document, tmp_path)}"
+    assert line in DOC
+
+
+def test_every_refusal_quoted_is_one_orgstate_prints(tmp_path: Path) -> None:
+    printed = set()
+    for edit in REFUSED.values():
+        document = copy.deepcopy(EXAMPLE)
+        edit(document)
+        printed.add(refusal(document, tmp_path))
+    prefix = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): "
+    quoted = {line.removeprefix(prefix) for block in quoted_lines(DOC) for line in block if line.startswith(prefix)}
+    quoted |= {span for span in spans(MEANINGS["changes[].type"]) if span.startswith("changes.")}
+    assert len(quoted) > 5
+    assert quoted <= printed
 
 
 @pytest.mark.parametrize(("planned", "live"), [("sha256:1", "sha256:2"), (ABSENT, "sha256:2"), ("sha256:1", ABSENT)])
-def test_the_stale_plan_messages_are_the_ones_apply_prints(planned: str, live: str) -> None:
+def test_the_stale_object_messages_are_the_ones_apply_prints(planned: str, live: str) -> None:
     assert Stale("x", planned, live).describe().removeprefix("x: ") in DOC
+
+
+def test_the_address_error_is_quoted_as_orgstate_gives_it() -> None:
+    with pytest.raises(ValueError) as refused:
+        Address.parse("dept.eng")
+    assert f"`{refused.value}`" in DOC
+
+
+@pytest.fixture(scope="module")
+def example_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example organization planned against its example tenant, saved."""
+    where = tmp_path_factory.mktemp("example")
+    init = run_orgstate("local", "init", "--from", str(EXAMPLES / "tenant.yaml"), "--db", "tenant.db", cwd=where)
+    assert init.returncode == 0, init.stderr
+    plan = run_orgstate(
+        "plan", "-f", str(EXAMPLES / "org.yaml"), "--backend", "local:tenant.db", "--out", "plan.json", cwd=where
+    )
+    assert plan.returncode == 0, plan.stderr
+    return where / "plan.json"
+
+
+def apply(plan: Path, *args: str) -> Any:
+    where = plan.parent
+    return run_orgstate(
+        "apply", str(plan), "--state", "sqlite:state.db", "--passwords-dir", "passwords", *args, cwd=where
+    )
+
+
+def assert_quoted(printed: str) -> None:
+    """The doc quotes these lines of what orgstate printed, in this order (maybe not all)."""
+    lines = printed.strip().splitlines()
+    quoting = [block for block in quoted_lines(DOC) if block and block[0] == lines[0]]
+    assert quoting, f"not quoted: {lines[0]}"
+    for block in quoting:
+        positions = [lines.index(line) if line in lines else -1 for line in block]
+        assert -1 not in positions and positions == sorted(positions), (block, lines)
+
+
+def test_a_stale_plan_is_refused_as_documented(example_plan: Path) -> None:
+    """The documented example: Bob's title edited in the console, legacy-qa deleted and
+    the firmware department created since the plan was made."""
+    fixture = (EXAMPLES / "tenant.yaml").read_text()
+    edited = fixture.replace(
+        "job: {title: Site Reliability Engineer, manager: grace,", "job: {title: SRE, manager: grace,"
+    )
+    edited = edited.replace(
+        "  - {id: legacy-qa, name: Legacy QA, parent: eng, order: 24}",
+        "  - {id: eng-robotics-firmware, name: Firmware, parent: eng-robotics, order: 23}",
+    )
+    assert edited.count("\n") == fixture.count("\n") and edited != fixture
+    where = example_plan.parent
+    (where / "changed.yaml").write_text(edited)
+    assert run_orgstate("local", "init", "--from", "changed.yaml", "--db", "changed.db", cwd=where).returncode == 0
+    result = apply(example_plan, "--backend", "local:changed.db")
+    assert result.returncode == 1
+    assert result.stderr.strip() in DOC
+    assert_quoted(result.stderr)
+
+
+def test_a_resumed_run_whose_work_was_undone_is_refused_as_documented(example_plan: Path) -> None:
+    """The plan applied, then the tenant put back as it was (the same database file)."""
+    where = example_plan.parent
+    fixture = str(EXAMPLES / "tenant.yaml")
+    assert run_orgstate("local", "init", "--from", fixture, "--db", "resumed.db", cwd=where).returncode == 0
+    assert apply(example_plan, "--backend", "local:resumed.db").returncode == 0
+    (where / "resumed.db").unlink()
+    assert run_orgstate("local", "init", "--from", fixture, "--db", "resumed.db", cwd=where).returncode == 0
+    again = apply(example_plan, "--backend", "local:resumed.db")
+    assert again.returncode == 1
+    assert_quoted(again.stderr)
+
+
+@pytest.mark.parametrize(
+    ("edit", "stream", "printed"),
+    [
+        (
+            lambda d: d["diagnostics"].append({"severity": "error", "rule": "SEAT-CAPACITY", "message": "full"}),
+            "stderr",
+            "error: the plan has errors and cannot be applied",
+        ),
+        (lambda d: d.update(changes=[], summary={}, fingerprints={}), "stdout", "Nothing to apply."),
+    ],
+)
+def test_apply_says_what_the_doc_says_of_plans_it_does_not_run(
+    example_plan: Path, edit: Callable[[dict[str, Any]], None], stream: str, printed: str
+) -> None:
+    document = json.loads(example_plan.read_text())
+    edit(document)
+    edited = example_plan.parent / "edited.json"
+    edited.write_text(json.dumps(document))
+    result = apply(edited, "--backend", "local:tenant.db")
+    assert getattr(result, stream).strip() == printed
+    assert f"`{printed}`" in DOC
+
+
+# -- links -------------------------------------------------------------------------------
 
 
 def slug(heading: str) -> str:
@@ -205,8 +664,14 @@ def slug(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-@pytest.mark.parametrize("link", sorted(set(re.findall(r"\]\(([^):]+)\)", DOC))))
-def test_each_link_resolves(link: str) -> None:
+@pytest.mark.parametrize("link", sorted(set(re.findall(r"\]\(([^)]+)\)", DOC))))
+def test_each_link_resolves_within_the_repository(link: str) -> None:
     path, _, anchor = link.partition("#")
-    target = (ROOT / "docs" / path).read_text() if path else DOC
-    assert not anchor or anchor in {slug(h) for h in re.findall(r"^#+ (.+)$", target, re.M)}
+    target = (ROOT / "docs" / path).resolve() if path else ROOT / "docs" / "plan-format.md"
+    assert target.is_relative_to(ROOT) and target.is_file(), link
+    headings = re.findall(r"^#+ (.+)$", target.read_text(), re.M)
+    assert not anchor or anchor in {slug(h) for h in headings}, link
+
+
+def test_the_doc_names_no_path_outside_the_repository() -> None:
+    assert not re.search(r"\.\./|SPEC\.md|STYLE\.md|\breference/", DOC)
