@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from orgstate import __version__
-from orgstate.appliers.base import Backend
+from orgstate.appliers.base import Backend, LooksUpMembers
 from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
 from orgstate.config.loader import LoadedConfig, load_config
 from orgstate.config.schema import org_schema_text
@@ -145,6 +145,8 @@ def _make_plan(
     """Plan a configuration that passed its static checks against the backend's tenant."""
     loaded, rules, static = checked
     assert loaded.config is not None and rules is not None
+    if isinstance(backend, LooksUpMembers):  # deleted members it cannot list: name the declared ones
+        backend.look_up_members(member.id for member in loaded.config.members)
     snapshot = backend.read_snapshot()
     digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
     options = PlanOptions(backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities)

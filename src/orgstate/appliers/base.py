@@ -6,9 +6,9 @@ holds, so running a plan twice, or resuming one, is safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from orgstate.errors import TenantError
 from orgstate.model.live import TenantState
@@ -80,3 +80,12 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class LooksUpMembers(Protocol):
+    """A backend that cannot list deleted members but can look up the ones it is told of."""
+
+    def look_up_members(self, member_ids: Iterable[str]) -> None:
+        """The declared members: a deleted one among them shows in the next snapshots."""
+        ...

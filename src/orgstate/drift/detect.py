@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from orgstate.diagnostics import Diagnostic
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
+from orgstate.planner.capabilities import check_capabilities
 from orgstate.planner.context import ALL_CAPABILITIES, PlanContext, PlanOptions
 from orgstate.planner.fields import changed_fields
 from orgstate.planner.groups import GROUP_FIELDS
@@ -43,6 +45,8 @@ class DriftReport:
     items: tuple[DriftItem, ...]
     seats: tuple[SeatUse, ...] = ()
     ignored: tuple[str, ...] = ()
+    # What the backend cannot read or compare (BACKEND-CAPABILITY), said once.
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def has_drift(self) -> bool:
@@ -148,4 +152,5 @@ def detect_drift(
         items=tuple(sorted(items, key=lambda i: (KINDS.index(i.kind), i.address, i.field or ""))),
         seats=tuple(seat_uses(ctx, seating)),
         ignored=tuple(ignored),
+        diagnostics=tuple(check_capabilities(ctx)),
     )

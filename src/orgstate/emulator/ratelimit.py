@@ -103,8 +103,9 @@ ENDPOINTS: tuple[tuple[Endpoint, Tier], ...] = (
         SEAT_QUERY,
     ),
     (Endpoint("admin.v1.password.reset", "POST", "/admin/v1/password/reset"), PASSWORD_RESET),
-    # the emulator's own extension: no Lark counterpart, so no Lark limit
+    # the emulator's own extensions: no Lark counterpart, so no Lark limit
     (Endpoint("orgstate_emulator.v1.resources", "GET", "/orgstate-emulator/v1/resources"), UNLIMITED),
+    (Endpoint("orgstate_emulator.v1.offboarding", "GET", "/orgstate-emulator/v1/offboarding"), UNLIMITED),
 )
 
 TIERS: dict[str, Tier] = {endpoint.name: tier for endpoint, tier in ENDPOINTS}

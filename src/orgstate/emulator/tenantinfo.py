@@ -8,6 +8,17 @@ the same.
 Custom fields: `GET /open-apis/contact/v3/custom_attrs` (a Lark API outside the
 reference's list) tells a client each field's type (TEXT, HREF, ENUMERATION) and
 options, which it needs to write `custom_attrs` of the right type.
+
+Passwords: the Open API's only password call is `/admin/v1/password/reset` (the user
+object has no password field), so it is also how a client sets the initial password
+of a member who logs in with the business email. The console asks for that password
+when the member is added, or switched to business-email login before their first
+sign-in; it is part of adding the member, not a reset. So a member awaits an initial
+password from the create or patch (through this API) that made their login the
+business email until they first sign in (status active) or an admin resets the
+password: while they do, the call sets the initial password, which counts toward no
+daily reset limit (and may be set again, so a retried call does no harm); otherwise
+the call is a reset, with all of the RESET-PASSWORD rules.
 """
 
 from __future__ import annotations
@@ -16,8 +27,12 @@ import json
 from typing import Any
 
 from orgstate.emulator.call import Call, handles
+from orgstate.emulator.envelope import ApiError
 from orgstate.emulator.shapes import ATTR_TYPES, bad, required_text, subscription_object, text
 from orgstate.emulator.users import find_member
+from orgstate.model.live import LiveMember
+from orgstate.tenant.codes import LarkCode
+from orgstate.tenant.credentials import VALID_PASSWORD
 
 
 @handles("tenant.v2.tenant_product_assign_info.query")
@@ -56,12 +71,43 @@ def custom_attrs(call: Call) -> dict[str, Any]:
 
 @handles("admin.v1.password.reset")
 def reset_password(call: Call) -> dict[str, Any]:
-    """Set a member's login password (business-email logins only: 1050024 otherwise).
-    The password is never echoed."""
+    """Set a member's login password (business-email logins only: 1050024 otherwise):
+    the initial one of a member who awaits it, else a reset. The password is never
+    echoed, stored or audited."""
     user = required_text(call.body, "user_id")
     password = call.body.get("password")
     if not isinstance(password, dict) or text(password, "ent_email_password") is None:
         raise bad("password.ent_email_password", "is required")
     member = find_member(call, user, with_deleted=False)
+    if awaits_initial_password(call, member):
+        if not VALID_PASSWORD.fullmatch(password["ent_email_password"]):
+            raise ApiError(int(LarkCode.PASSWORD_FORMAT), "a password needs 8 to 32 letters and digits, with both")
+        with call.tenant.write(INITIAL_PASSWORD, f"member.{member.id}"):
+            call.tenant.require("members")
+        return {}
     call.tenant.reset_password(member.id, password["ent_email_password"])
     return {}
+
+
+INITIAL_PASSWORD = "member.initial_password"  # the audit entry (no password in it)
+
+
+def awaits_initial_password(call: Call, member: LiveMember) -> bool:
+    """A business-email login since this API's create (or the patch that switched it),
+    not signed in since (invited or inactive), and not reset since (module docstring)."""
+    if member.login_type != "business_email" or member.business_email is None:
+        return False
+    if member.status not in ("invited", "inactive"):
+        return False
+    target = f"member.{member.id}"
+    with call.tenant.reading():
+        since = call.tenant.scalar(
+            "SELECT max(seq) FROM audit WHERE target = ? AND (operation = 'member.create' "
+            "OR operation = 'member.patch' AND json_extract(detail, '$.login') = 'business_email')",
+            (target,),
+        )
+        reset = since is not None and call.tenant.scalar(
+            "SELECT 1 FROM audit WHERE target = ? AND operation = 'member.reset_password' AND seq > ?",
+            (target, since),
+        )
+    return since is not None and not reset

@@ -2,9 +2,14 @@
 
 The emulator's tenant needs a user_id for every member: a create without one gets
 an id derived from its client_token (random without). Members live in real
-departments only (never in the root "0"). The initial password the console
-generates for a business-email login is not part of the Open API's answer and is
-dropped; reset it through /admin/v1/password/reset.
+departments only (never in the root "0"). The user object has no password field:
+the initial password the console generates for a business-email login is not part
+of the Open API's answer and is dropped; a client sets the initial password with
+/admin/v1/password/reset (see tenantinfo.py: an initial password is no reset).
+
+GET /users/:user_id also answers for a deleted (resigned) user, with
+`status.is_resigned` and no departments, as the service does; the answer carries no
+deletion date (the Open API has none).
 """
 
 from __future__ import annotations
@@ -232,3 +237,34 @@ def member_resources(call: Call) -> dict[str, Any]:
     call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")
     member = find_member(call, value, with_deleted=False)
     return {"user_id": call.codec.user_out(member.id), "resources": member.resources.counts()}
+
+
+@handles("orgstate_emulator.v1.offboarding")
+def member_offboarding(call: Call) -> dict[str, Any]:
+    """EMULATOR EXTENSION, not part of Lark's Open API (real Lark has no such call): what
+    the latest deletion of a member did with their resources, so that a client can check
+    a deletion against its plan. `GET /open-apis/orgstate-emulator/v1/offboarding
+    ?user_id=ID[&user_id_type=...]` -> {user_id, transfers: {kind: {outcome, count,
+    default, to?}}, retention: {docs, mail, minutes} | null}; ids are user_ids unless
+    user_id_type says otherwise. A member never deleted has no transfers and no retention."""
+    value = call.query.get("user_id")
+    if not value:
+        raise bad("user_id", "is required")
+    call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")
+    member_id = call.codec.user_in(value)
+    with call.tenant.reading():
+        done, retention = call.tenant.offboarding_record(member_id)
+    transfers = {
+        kind: {
+            "outcome": item.outcome,
+            "count": item.count,
+            "default": item.is_default,
+            **({"to": call.codec.user_out(item.recipient)} if item.recipient is not None else {}),
+        }
+        for kind, item in sorted(done.items())
+    }
+    return {
+        "user_id": call.codec.user_out(member_id),
+        "transfers": transfers,
+        "retention": None if retention is None else retention.model_dump(),
+    }

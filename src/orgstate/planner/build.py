@@ -15,6 +15,7 @@ from orgstate.diagnostics import Diagnostic, DocPath
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
+from orgstate.planner.capabilities import check_capabilities
 from orgstate.planner.capacity import schedule
 from orgstate.planner.context import LiveIndex, PlanContext, PlanOptions
 from orgstate.planner.custom_fields import check_custom_fields
@@ -57,6 +58,7 @@ def build_plan(
     diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
     diagnostics.extend(check_edit_lock(ctx, drafts))
     diagnostics.extend(check_custom_fields(ctx))
+    diagnostics.extend(check_capabilities(ctx))
     diagnostics.extend(replacements(drafts))
     wait_for_renames(drafts, renames)
     diagnostics.extend(check_removals(ctx, drafts))

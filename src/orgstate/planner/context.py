@@ -200,9 +200,11 @@ class PlanContext(LiveIndex):
         return is_protected(member_id, self.config.policy.protected)
 
     def can_restore(self, member: LiveMember) -> bool:
-        """Basic, Pro and Enterprise tenants restore members deleted within 30 days."""
-        deleted_on = member.deleted_at or dt.date.min
-        return self.edition in EDITIONS_WITH_RESTORE and (self.today - deleted_on).days <= RESTORE_WINDOW_DAYS
+        """Basic, Pro and Enterprise tenants restore members deleted within 30 days (when the
+        backend cannot tell the date, the service decides)."""
+        if self.edition not in EDITIONS_WITH_RESTORE:
+            return False
+        return member.deleted_at is None or (self.today - member.deleted_at).days <= RESTORE_WINDOW_DAYS
 
     # -- who comes, who goes -------------------------------------------------------------
 

@@ -65,7 +65,11 @@ def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         needs = _needs(ctx, member)
         if arrival == "restore":
             deleted = ctx.deleted_members[member.id]
-            days = (ctx.today - deleted.deleted_at).days if deleted.deleted_at else 0
+            when = (
+                "on a date the backend cannot tell"
+                if deleted.deleted_at is None
+                else (f"{(ctx.today - deleted.deleted_at).days} days ago")
+            )
             drafts.add(
                 Draft(
                     Phase.MEMBERS,
@@ -73,14 +77,14 @@ def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
                     "restore",
                     address,
                     after={"department": member.department, "departments": list(member.departments)},
-                    reason=f"deleted {days} days ago; {RESTORE_NOTE}",
+                    reason=f"deleted {when}; {RESTORE_NOTE}",
                     rank=(0, _manager_depth(ctx, member)),
                     needs=needs,
                 )
             )
             yield info(
                 "RESTORE-WINDOW",
-                f"'{member.id}' was deleted {days} days ago and is restored; {RESTORE_NOTE}",
+                f"'{member.id}' was deleted {when} and is restored; {RESTORE_NOTE}",
                 address=address,
             )
             current = member_state(deleted)

@@ -63,6 +63,7 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("DEPT-NOT-EMPTY", "live", "a department to delete still has members or sub-departments", "error"),
     Rule("PERMISSION", "live", "the operation needs admin rights the caller lacks", "error"),
     Rule("RESET-PASSWORD", "live", "a password reset breaks the rules of the reset page", "error"),
+    Rule("BACKEND-CAPABILITY", "live", "the backend cannot do or read something the configuration asks for", "warning"),
 )
 
 STATIC_RULES = tuple(rule.id for rule in CATALOGUE if rule.stage == "static")

@@ -1,17 +1,23 @@
 """The `lark` backend: a snapshot read page by page (in parallel where the order
-allows), and each change mapped to Open API calls.
+allows), and each change mapped to Open API calls, then checked by reading it back.
 
-What the Open API cannot do shapes it: seats go member by member through
-`subscription_ids` (no call sets a user group's seat); a leaving member's resources
-go with the delete call's acceptors, so a `resources.transfer` change is carried out
-by the `member.delete` that follows it; deleted members and the founder and admins
-are not listed, so restores and admin checks fall to the service itself."""
+What the Open API cannot do shapes it (docs/lark.md section 6; plans say it in
+BACKEND-CAPABILITY diagnostics): seats go member by member through `subscription_ids`
+(no call sets a user group's seat); a leaving member's resources go with the delete
+call's acceptors, so a `resources.transfer` change is carried out by the
+`member.delete` that follows it; deleted members are not listed, so the backend looks
+up the declared members it does not find (GET /users/:user_id answers for a deleted
+user too, without a date); the founder and admins are not listed either.
+
+Every handler re-reads what it must know first (user group creates carry no
+idempotency key on Lark); every verifier re-reads its target through the API and
+checks everything the change promised, never a write's answer."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,7 +33,7 @@ from orgstate.appliers.lark.mapping import (
     member_fields,
     user_body,
 )
-from orgstate.appliers.local.backend import client_token
+from orgstate.appliers.local.backend import client_token, differing
 from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.config import Department, FieldDef, Plan, UserGroup
 from orgstate.model.live import LiveMember, LiveOrg, TenantInfo, TenantState
@@ -54,8 +60,15 @@ from orgstate.planner.changes import (
     data,
 )
 from orgstate.planner.plan import Plan as ChangePlan
+from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant.credentials import generate_password
 
+USERS = "/open-apis/contact/v3/users"
+GROUPS = "/open-apis/contact/v3/group"
+PASSWORD_RESET = "/open-apis/admin/v1/password/reset"
+# The emulator's own calls (no Lark counterpart): what members own, what a deletion did.
+RESOURCES = "/open-apis/orgstate-emulator/v1/resources"
+OFFBOARDING = "/open-apis/orgstate-emulator/v1/offboarding"
 PAGE = {"page_size": 50}
 ACCEPTORS = {
     "docs": "docs_acceptor_user_id",
@@ -66,6 +79,12 @@ ACCEPTORS = {
     "department_groups": "department_chat_acceptor_user_id",
     "external_groups": "external_chat_acceptor_user_id",
 }
+MAIL_ACTIONS = {"transferred": "1", "copied": "1", "retained": "2", "deleted": "3"}
+# Defaults a plan cannot predict through this backend: help desks go to the organization
+# administrator, whom the Open API does not name (the plan shows them retained).
+UNPREDICTED_DEFAULTS = frozenset({"helpdesks"})
+# What the backend can do beyond the basics when the emulator's extensions answer.
+WITH_EXTENSIONS = frozenset({"resource_counts"})
 EDITIONS = ("enterprise", "pro", "basic", "starter")
 READERS = 8
 ALREADY_MEMBER = 42005
@@ -75,7 +94,20 @@ def edition_of(key: str) -> str:
     return next((edition for edition in EDITIONS if edition in key.lower()), "pro")
 
 
+def is_resigned(user: dict[str, Any]) -> bool:
+    return bool((user.get("status") or {}).get("is_resigned"))
+
+
+def member_view(user: dict[str, Any]) -> LiveMember:
+    """A user object as a live member (the configuration's fields, status and seat)."""
+    return LiveMember.model_validate(member_fields(user))
+
+
 class LarkBackend:
+    # The lark backend's own: none (a real tenant). Against the emulator, whose extension
+    # calls answer, an instance gains WITH_EXTENSIONS once it has read a snapshot.
+    capabilities: frozenset[str] = frozenset()
+
     def __init__(
         self, domain: str, app_id: str | None = None, app_secret: str | None = None, api: LarkApi | None = None
     ) -> None:
@@ -88,8 +120,13 @@ class LarkBackend:
         self.api = api or LarkApi(domain, app_id or "", app_secret or "", timeout=timeout)
         self.snapshot_digest: str | None = None
         self.transfers: dict[str, ResourcesTransfer] = {}
-        self.results: dict[str, Any] = {}
+        # Member ids to look up when not listed: the deleted ones among them go in snapshots.
+        self.expected: set[str] = set()
+        self._passwords: dict[str, str] = {}
         self._attrs: list[dict[str, Any]] | None = None
+        self._extended: bool | None = None  # do the emulator's extension calls answer?
+        # Group member lists read since the last write (verifying a batch reads each once).
+        self._group_members: dict[str, frozenset[str] | None] = {}
 
     @property
     def attr_types(self) -> dict[str, str]:
@@ -109,10 +146,13 @@ class LarkBackend:
     def tenant_id(self) -> str:
         return f"lark:{self.domain.rstrip('/')}#{self.api.app_id}"
 
-    capabilities: frozenset[str] = frozenset()  # no group seats; no deleted members or admins listed
-
     def close(self) -> None:
         return None
+
+    def look_up_members(self, member_ids: Iterable[str]) -> None:
+        """The declared members: those not listed are looked up, so that a deleted one shows
+        (and is restored rather than created anew)."""
+        self.expected.update(member_ids)
 
     # -- reading -----------------------------------------------------------------------
 
@@ -131,53 +171,58 @@ class LarkBackend:
             for page in user_pages:
                 for user in page.result():
                     users.setdefault(user["user_id"], user)
+            lookups = [pool.submit(self._user, member_id) for member_id in sorted(self.expected - users.keys())]
             groups = groups_future.result()
             resources = resources_future.result()
             seat_rows = seats_future.result().get("assign_info_list") or []
             attrs = attrs_future.result()
+            found = [lookup.result() for lookup in lookups]
+        deleted = [user for user in found if user is not None and is_resigned(user)]
+        self.capabilities = WITH_EXTENSIONS if self._extended else frozenset()
         members = tuple(
-            LiveMember.model_validate({**member_fields(user), "resources": resources.get(user_id, {})})
+            LiveMember.model_validate({**member_fields(user), "resources": (resources or {}).get(user_id, {})})
             for user_id, user in users.items()  # the service's order: "first member" defaults read it
         )
+        # The Open API gives no deletion date: the plan restores such a member and the
+        # service's own 30-day window decides (44028).
+        gone = tuple(LiveMember.model_validate(member_fields(user)) for user in deleted)
         state = TenantState(
             tenant=TenantInfo(name="Lark tenant"),
             org=LiveOrg(plans=tuple(self._plans(users.values(), seat_rows))),
             fields=tuple(FieldDef.model_validate(field_definition(attr)) for attr in attrs),
             departments=tuple(Department.model_validate(department_fields(d)) for d in departments),
             user_groups=tuple(groups),
-            members=members,
+            members=members + gone,
         )
         self.snapshot_digest = "sha256:" + hashlib.sha256(state.model_dump_json().encode()).hexdigest()
         return state
 
     def _groups(self, pool: ThreadPoolExecutor) -> list[UserGroup]:
-        groups = self.api.pages("/open-apis/contact/v3/group/simplelist", {"page_size": 100}, "grouplist")
-        members = [pool.submit(self._group_members, g["id"]) for g in groups]
+        groups = self.api.pages(f"{GROUPS}/simplelist", {"page_size": 100}, "grouplist")
+        members = [pool.submit(self._group_member_list, g["id"]) for g in groups]
         return [
             UserGroup(id=g["id"], name=g["name"], description=g.get("description") or "", members=tuple(m.result()))
             for g, m in zip(groups, members, strict=True)
         ]
 
     def _users_in(self, department_id: str) -> list[dict[str, Any]]:
-        return self.api.pages(
-            "/open-apis/contact/v3/users/find_by_department", {**QUERY, **PAGE, "department_id": department_id}
-        )
+        return self.api.pages(f"{USERS}/find_by_department", {**QUERY, **PAGE, "department_id": department_id})
 
-    def _group_members(self, group_id: str) -> list[str]:
+    def _group_member_list(self, group_id: str) -> list[str]:
         items = self.api.pages(
-            f"/open-apis/contact/v3/group/{group_id}/member/simplelist",
-            {"page_size": 100, "member_id_type": "user_id"},
-            "memberlist",
+            f"{GROUPS}/{group_id}/member/simplelist", {"page_size": 100, "member_id_type": "user_id"}, "memberlist"
         )
         return [item["member_id"] for item in items]
 
-    def _resources(self) -> dict[str, dict[str, int]]:
+    def _resources(self) -> dict[str, dict[str, int]] | None:
         """What members own. Lark's API does not say; the emulator answers an extension
-        call, and a real tenant gives no counts (transfers then follow the defaults)."""
+        call, and a real tenant gives no counts (None; transfers then follow the defaults)."""
         try:
-            items = self.api.pages("/open-apis/orgstate-emulator/v1/resources", {"page_size": 500})
+            items = self.api.pages(RESOURCES, {"page_size": 500})
         except TenantError:
-            return {}
+            self._extended = False
+            return None
+        self._extended = True
         return {item["user_id"]: item["resources"] for item in items}
 
     @staticmethod
@@ -204,44 +249,111 @@ class LarkBackend:
                 }
             )
 
-    # -- applying ------------------------------------------------------------------------
-
-    def prepare(self, plan: ChangePlan) -> None:
-        """Remember each leaver's transfer change: it travels with the delete call."""
-        self.transfers = {c.key: c for c in plan.changes if isinstance(c, ResourcesTransfer)}
-
-    def apply(self, change: Change) -> Outcome:
-        return HANDLERS[type(change)](self, change)
-
-    def verify(self, change: Change) -> str | None:
-        """Checked against what the write call answered (no second read within the limits)."""
-        answer = self.results.pop(change.id, None)
-        if answer is None or not isinstance(change, MemberCreate | MemberUpdate):
-            return None
-        got = member_fields(answer)
-        wanted = {k: v for k, v in data(change.after).items() if k in ("name", "department", "work_email", "phone")}
-        differing = sorted(k for k, v in wanted.items() if got.get(k) != v)
-        return f"{change.address} differs in {', '.join(differing)}" if differing else None
-
-    def take_passwords(self) -> dict[str, str]:
-        return {}
-
-    def reset_password(self, member_id: str) -> str:
-        password = generate_password()
-        self.api.call(
-            "POST",
-            "/open-apis/admin/v1/password/reset",
-            body={"user_id": member_id, "password": {"ent_email_password": password}},
-        )
-        return password
+    # -- reading one object back ---------------------------------------------------------
 
     def _user(self, member_id: str) -> dict[str, Any] | None:
+        """The user with this User ID: the live one, else the latest deleted one, else None."""
+        return self._get(f"{USERS}/{member_id}", "user")
+
+    def _member(self, member_id: str) -> LiveMember | None:
+        """The live (not deleted) member with this User ID."""
+        user = self._user(member_id)
+        return None if user is None or is_resigned(user) else member_view(user)
+
+    def _department(self, department_id: str) -> dict[str, Any] | None:
+        found = self._get(f"/open-apis/contact/v3/departments/{department_id}", "department")
+        return None if found is None else department_fields(found)
+
+    def _group(self, group_id: str) -> dict[str, Any] | None:
+        found = self._get(f"{GROUPS}/{group_id}", "group", query={})
+        if found is None:
+            return None
+        return {"id": group_id, "name": found["name"], "description": found.get("description") or ""}
+
+    def _members_of(self, group_id: str) -> frozenset[str] | None:
+        """A group's members (None: no such group), read once between two writes."""
+        if group_id not in self._group_members:
+            try:
+                self._group_members[group_id] = frozenset(self._group_member_list(group_id))
+            except TenantError as exc:
+                if exc.kind is not ErrorKind.NOT_FOUND:
+                    raise
+                self._group_members[group_id] = None
+        return self._group_members[group_id]
+
+    def _get(self, path: str, key: str, query: dict[str, Any] | None = None) -> dict[str, Any] | None:
         try:
-            return self.api.call("GET", f"/open-apis/contact/v3/users/{member_id}", QUERY).get("user")
+            return self.api.call("GET", path, QUERY if query is None else query).get(key)
         except TenantError as exc:
             if exc.kind is ErrorKind.NOT_FOUND:
                 return None
             raise
+
+    def _offboarding(self, member_id: str) -> dict[str, Any] | None:
+        """What the deletion of a member did (the emulator's extension); None where no call
+        says (a real tenant): the deletion's transfers cannot be checked there."""
+        if self._extended is False:
+            return None
+        try:
+            return self.api.call("GET", OFFBOARDING, {"user_id": member_id})
+        except TenantError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND:
+                raise
+            self._extended = False  # no such call: not the emulator
+            return None
+
+    # -- applying ------------------------------------------------------------------------
+
+    def prepare(self, plan: ChangePlan) -> None:
+        """Remember each leaver's transfer change (it travels with the delete call), and the
+        members the plan creates or restores (looked up when snapshots are read again)."""
+        self.transfers = {c.key: c for c in plan.changes if isinstance(c, ResourcesTransfer)}
+        self.expected.update(c.key for c in plan.changes if isinstance(c, MemberCreate | MemberRestore))
+        self._group_members.clear()
+
+    def apply(self, change: Change) -> Outcome:
+        self._group_members.clear()
+        return HANDLERS[type(change)](self, change)
+
+    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        self._group_members.clear()
+        if isinstance(changes[0], GroupMemberAdd | GroupMemberRemove):
+            try:
+                return self._batch_members(changes)
+            except TenantError as exc:
+                return [exc] * len(changes)
+        return each(self.apply, changes)
+
+    def verify(self, change: Change) -> str | None:
+        """Re-read the change's target through the API: None when it holds all the change
+        promised, else what differs."""
+        return VERIFIERS[type(change)](self, change)
+
+    def take_passwords(self) -> dict[str, str]:
+        passwords, self._passwords = self._passwords, {}
+        return passwords
+
+    def reset_password(self, member_id: str) -> str:
+        password = generate_password()
+        self._set_password(member_id, password)
+        return password
+
+    def _set_password(self, member_id: str, password: str) -> None:
+        body = {"user_id": member_id, "password": {"ent_email_password": password}}
+        self.api.call("POST", PASSWORD_RESET, QUERY, body)
+
+    def _initial_password(self, member_id: str) -> None:
+        """The initial login password of a business-email login: the Open API's user has no
+        password field, so it is set with the reset call (the emulator, like the console's
+        member form, counts it as no reset; docs/lark.md, section 6)."""
+        password = generate_password()
+        try:
+            self._set_password(member_id, password)
+        except TenantError as exc:
+            raise TenantError(
+                exc.kind, f"'{member_id}' was saved, but its initial password could not be set: {exc.reason}", exc.code
+            ) from None
+        self._passwords[member_id] = password
 
     def _delete(self, path: str, query: dict[str, Any] | None = None, body: dict[str, Any] | None = None) -> Outcome:
         """A DELETE that already happened (the object is gone) is unchanged, not an error."""
@@ -257,10 +369,21 @@ class LarkBackend:
         user = self._user(member_id)
         if user is not None and bool((user.get("status") or {}).get("is_frozen")) == frozen:
             return Outcome.UNCHANGED
-        self.api.call("PATCH", f"/open-apis/contact/v3/users/{member_id}", QUERY, {"status": {"is_frozen": frozen}})
+        self.api.call("PATCH", f"{USERS}/{member_id}", QUERY, {"status": {"is_frozen": frozen}})
         return Outcome.UPDATED
 
-    def _members(self, changes: list[Change]) -> list[Outcome | TenantError]:
+    def _patch_member(self, member_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
+        """Send what differs (both department fields when either does: the API replaces both)."""
+        changes = differing(current, wanted)
+        if not changes:
+            return Outcome.UNCHANGED
+        if "department" in changes or "departments" in changes:
+            changes["department"] = wanted.get("department", current["department"])
+            changes["departments"] = wanted.get("departments", current["departments"])
+        self.api.call("PATCH", f"{USERS}/{member_id}", QUERY, user_body(changes, self.attr_types))
+        return Outcome.UPDATED
+
+    def _batch_members(self, changes: list[Change]) -> list[Outcome | TenantError]:
         """Group-member changes of one group and action as one batch_add / batch_remove call
         (1 to 100 members); each member's own result code decides its outcome."""
         first = changes[0]
@@ -268,13 +391,13 @@ class LarkBackend:
         members = [c.target.ids[1] for c in changes]
         adding = isinstance(first, GroupMemberAdd)
         verb = "batch_add" if adding else "batch_remove"
-        data = self.api.call(
+        answer = self.api.call(
             "POST",
-            f"/open-apis/contact/v3/group/{group}/member/{verb}",
+            f"{GROUPS}/{group}/member/{verb}",
             None,
             {"members": [{"member_id": m, "member_type": "user", "member_id_type": "user_id"} for m in members]},
         )
-        codes = {r.get("member_id"): int(r.get("code") or 0) for r in data.get("results") or []}
+        codes = {r.get("member_id"): int(r.get("code") or 0) for r in answer.get("results") or []}
         outcomes: list[Outcome | TenantError] = []
         for member in members:
             code = codes.get(member, 0)
@@ -286,17 +409,11 @@ class LarkBackend:
                 outcomes.append(TenantError(kind_for(code), f"{verb} of {member} to {group} was refused", code))
         return outcomes
 
-    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
-        if isinstance(changes[0], GroupMemberAdd | GroupMemberRemove):
-            try:
-                return self._members(changes)
-            except TenantError as exc:
-                return [exc] * len(changes)
-        return each(self.apply, changes)
-
 
 Handler = Callable[[LarkBackend, Any], Outcome]
+Verifier = Callable[[LarkBackend, Any], str | None]
 HANDLERS: dict[type[BaseChange], Handler] = {}
+VERIFIERS: dict[type[BaseChange], Verifier] = {}
 
 
 def handles(*classes: type[BaseChange]) -> Callable[[Handler], Handler]:
@@ -307,15 +424,25 @@ def handles(*classes: type[BaseChange]) -> Callable[[Handler], Handler]:
     return register
 
 
+def verifies(*classes: type[BaseChange]) -> Callable[[Verifier], Verifier]:
+    def register(verifier: Verifier) -> Verifier:
+        VERIFIERS.update(dict.fromkeys(classes, verifier))
+        return verifier
+
+    return register
+
+
+# -- departments --------------------------------------------------------------------
+
+
 @handles(DepartmentCreate)
 def _department_create(backend: LarkBackend, change: DepartmentCreate) -> Outcome:
-    answer = backend.api.call(
+    backend.api.call(
         "POST",
         "/open-apis/contact/v3/departments",
         {**QUERY, "client_token": client_token(change)},
         department_body(change.after.model_dump(mode="json")),
     )
-    backend.results[change.id] = answer.get("department")
     return Outcome.CREATED
 
 
@@ -332,29 +459,44 @@ def _department_delete(backend: LarkBackend, change: DepartmentDelete) -> Outcom
     return backend._delete(f"/open-apis/contact/v3/departments/{change.key}", QUERY)
 
 
+# -- members ------------------------------------------------------------------------
+
+
 @handles(MemberCreate)
 def _member_create(backend: LarkBackend, change: MemberCreate) -> Outcome:
-    body = {**user_body(change.after.model_dump(mode="json"), backend.attr_types), "subscription_ids": []}
-    answer = backend.api.call(
-        "POST", "/open-apis/contact/v3/users", {**QUERY, "client_token": client_token(change)}, body
-    )
-    backend.results[change.id] = answer.get("user")
+    """Created with its idempotency key, then (a business-email login) given its initial
+    password, handed over once. A member that exists already (an earlier run made it) is
+    brought to the change's fields; its password, if any, was handed over then."""
+    wanted = change.after.model_dump(mode="json")
+    current = backend._member(change.key)
+    if current is not None:
+        return backend._patch_member(change.key, current.model_dump(mode="json"), wanted)
+    body = {**user_body(wanted, backend.attr_types), "subscription_ids": []}
+    backend.api.call("POST", USERS, {**QUERY, "client_token": client_token(change)}, body)
+    if change.after.login_type == "business_email":
+        backend._initial_password(change.key)
     return Outcome.CREATED
 
 
 @handles(MemberUpdate)
 def _member_update(backend: LarkBackend, change: MemberUpdate) -> Outcome:
+    """A patch of what changes. A member switched to business-email login before their
+    first sign-in gets an initial password, as the console asks for one."""
     after = data(change.after)
-    if "departments" in after and "department" not in after:
-        current = backend._user(change.key)
-        after["department"] = member_fields(current or {"user_id": change.key, "name": ""}).get("department")
-    if "department" in after and "departments" not in after:
-        current = backend._user(change.key)
-        after["departments"] = member_fields(current or {"user_id": change.key, "name": ""}).get("departments", [])
-    answer = backend.api.call(
-        "PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, user_body(after, backend.attr_types)
-    )
-    backend.results[change.id] = answer.get("user")
+    switching = after.get("login") == "business_email"
+    one_side = ("department" in after) != ("departments" in after)  # the API replaces both
+    current = backend._member(change.key) if switching or one_side else None
+    if one_side and current is not None:
+        after.setdefault("department", current.department)
+        after.setdefault("departments", list(current.departments))
+    backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, user_body(after, backend.attr_types))
+    if (
+        switching
+        and current is not None
+        and current.status in ("invited", "inactive")
+        and current.login_type != "business_email"
+    ):
+        backend._initial_password(change.new_id)
     return Outcome.UPDATED
 
 
@@ -371,37 +513,60 @@ def _member_delete(backend: LarkBackend, change: MemberDelete) -> Outcome:
         if resource in ACCEPTORS and item.to:
             body[ACCEPTORS[resource]] = item.to
         if resource == "mail":
-            action = {"transferred": "1", "copied": "1", "retained": "2", "deleted": "3"}.get(item.outcome, "2")
+            action = MAIL_ACTIONS.get(item.outcome, "2")
             body["email_acceptor"] = {"processing_type": action, **({"acceptor_user_id": item.to} if item.to else {})}
-    return backend._delete(f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
+    return backend._delete(f"{USERS}/{change.key}", QUERY, body)
 
 
 @handles(MemberRestore)
 def _member_restore(backend: LarkBackend, change: MemberRestore) -> Outcome:
+    if backend._member(change.key) is not None:
+        return Outcome.UNCHANGED  # restored by an earlier run
     place = change.after
-    backend.api.call(
-        "POST",
-        f"/open-apis/contact/v3/users/{change.key}/resurrect",
-        QUERY,
-        {"departments": [{"department_id": d} for d in (place.department, *place.departments)], "subscription_ids": []},
-    )
+    body = {"departments": [{"department_id": d} for d in (place.department, *place.departments)]}
+    try:
+        backend.api.call("POST", f"{USERS}/{change.key}/resurrect", QUERY, {**body, "subscription_ids": []})
+    except TenantError:
+        if backend._member(change.key) is None:
+            raise  # else a retried call whose first attempt went through (44033 not deleted)
     return Outcome.CREATED
 
 
 @handles(ResourcesTransfer)
 def _resources_transfer(backend: LarkBackend, change: ResourcesTransfer) -> Outcome:
-    return Outcome.UNCHANGED  # carried out by the member.delete that follows (acceptors)
+    """Carried out by the member.delete that follows (its acceptors). A recipient that the
+    delete call cannot name is refused here, before anything irreversible happens."""
+    unsendable = sorted(
+        kind for kind, item in change.after.items() if not item.default and item.to and kind not in (*ACCEPTORS, "mail")
+    )
+    if unsendable:
+        raise TenantError(
+            ErrorKind.RULE,
+            f"the Open API's delete call names no recipient for {', '.join(unsendable)}: "
+            "transfer them in the Admin Console, then plan again",
+        )
+    return Outcome.UNCHANGED
+
+
+# -- user groups, their members, seats ------------------------------------------------
 
 
 @handles(UserGroupCreate)
 def _user_group_create(backend: LarkBackend, change: UserGroupCreate) -> Outcome:
+    """Lark's group create takes no idempotency key: re-read first (a run killed after
+    the create finds the group), and after a refusal (a retried create whose first
+    attempt went through) read again."""
     group = change.after
-    backend.api.call(
-        "POST",
-        "/open-apis/contact/v3/group",
-        None,
-        {"group_id": group.id, "name": group.name, "description": group.description, "type": 1},
-    )
+    wanted = {"id": group.id, "name": group.name, "description": group.description}
+    current = backend._group(change.key)
+    if current is not None:
+        return _patch_group(backend, change.key, current, wanted)
+    try:
+        body = {"group_id": group.id, "name": group.name, "description": group.description, "type": 1}
+        backend.api.call("POST", GROUPS, None, body)
+    except TenantError:
+        if backend._group(change.key) != wanted:
+            raise
     return Outcome.CREATED
 
 
@@ -410,18 +575,26 @@ def _user_group_update(backend: LarkBackend, change: UserGroupUpdate) -> Outcome
     body = {k: v for k, v in data(change.after).items() if k in ("name", "description")}
     if not body:
         return Outcome.UNCHANGED
-    backend.api.call("PATCH", f"/open-apis/contact/v3/group/{change.key}", None, body)
+    backend.api.call("PATCH", f"{GROUPS}/{change.key}", None, body)
+    return Outcome.UPDATED
+
+
+def _patch_group(backend: LarkBackend, group_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
+    changes = differing(current, wanted)
+    if not changes:
+        return Outcome.UNCHANGED
+    backend.api.call("PATCH", f"{GROUPS}/{group_id}", None, changes)
     return Outcome.UPDATED
 
 
 @handles(UserGroupDelete)
 def _user_group_delete(backend: LarkBackend, change: UserGroupDelete) -> Outcome:
-    return backend._delete(f"/open-apis/contact/v3/group/{change.key}")
+    return backend._delete(f"{GROUPS}/{change.key}")
 
 
 @handles(GroupMemberAdd, GroupMemberRemove)
 def _group_member(backend: LarkBackend, change: GroupMemberAdd | GroupMemberRemove) -> Outcome:
-    [outcome] = backend._members([change])
+    [outcome] = backend._batch_members([change])
     if isinstance(outcome, TenantError):
         raise outcome
     return outcome
@@ -430,14 +603,115 @@ def _group_member(backend: LarkBackend, change: GroupMemberAdd | GroupMemberRemo
 @handles(SeatAssign)
 def _seat_assign(backend: LarkBackend, change: SeatAssign) -> Outcome:
     body = {"subscription_ids": [change.after.plan]}
-    backend.api.call("PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, body)
+    backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, body)
     return Outcome.CREATED
 
 
 @handles(SeatRelease)
 def _seat_release(backend: LarkBackend, change: SeatRelease) -> Outcome:
-    backend.api.call("PATCH", f"/open-apis/contact/v3/users/{change.key}", QUERY, {"subscription_ids": []})
+    backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, {"subscription_ids": []})
     return Outcome.DELETED
+
+
+# -- verification: does the tenant, read again, hold everything the change promised? ----
+
+
+def _mismatch(current: dict[str, Any] | None, wanted: dict[str, Any], what: str) -> str | None:
+    if current is None:
+        return f"{what} does not exist"
+    left = differing(current, wanted)
+    return None if not left else f"{what} differs in {', '.join(sorted(left))}"
+
+
+@verifies(DepartmentCreate, DepartmentUpdate)
+def _verify_department(backend: LarkBackend, change: DepartmentCreate | DepartmentUpdate) -> str | None:
+    return _mismatch(backend._department(change.key), data(change.after), change.address)
+
+
+@verifies(DepartmentDelete)
+def _verify_department_gone(backend: LarkBackend, change: DepartmentDelete) -> str | None:
+    return None if backend._department(change.key) is None else f"{change.address} still exists"
+
+
+@verifies(MemberCreate, MemberUpdate, MemberRestore)
+def _verify_member(backend: LarkBackend, change: MemberCreate | MemberUpdate | MemberRestore) -> str | None:
+    """Every field the change sends (a restore: the departments given anew)."""
+    member_id = change.new_id if isinstance(change, MemberUpdate) else change.key
+    member = backend._member(member_id)
+    return _mismatch(None if member is None else member.model_dump(mode="json"), data(change.after), change.address)
+
+
+@verifies(MemberSuspend, MemberResume)
+def _verify_status(backend: LarkBackend, change: MemberSuspend | MemberResume) -> str | None:
+    member = backend._member(change.key)
+    wanted = change.after.status
+    if member is None or (member.status == "suspended") != (wanted == "suspended"):
+        return f"{change.address} is not {wanted}"
+    return None
+
+
+@verifies(MemberDelete)
+def _verify_member_gone(backend: LarkBackend, change: MemberDelete) -> str | None:
+    """Gone and, where the emulator says what the deletion did, every resource where the
+    plan said (but defaults the plan could not predict) with the retention it kept."""
+    if backend._member(change.key) is not None:
+        return f"{change.address} still exists"
+    transfer = backend.transfers.get(change.key)
+    record = None if transfer is None else backend._offboarding(change.key)
+    if transfer is None or record is None:
+        return None
+    done = record.get("transfers") or {}
+    wrong = []
+    for field, item in sorted(transfer.after.items()):
+        for kind in TRANSFER_KINDS.get(field, (field,)):
+            if item.default and kind in UNPREDICTED_DEFAULTS:
+                continue
+            got = done.get(kind)
+            if got is None or (got["outcome"], got.get("to")) != (item.outcome, item.to):
+                where = "nothing" if got is None else f"{got['outcome']} {got.get('to') or ''}".strip()
+                wrong.append(f"{field} {item.outcome} {item.to or ''}".strip() + f" (done: {where})")
+    retention = transfer.retention().model_dump()
+    if record.get("retention") != retention:
+        wrong.append(f"retention {retention} (done: {record.get('retention')})")
+    return f"{change.address}: offboarding differs from the plan: {'; '.join(wrong)}" if wrong else None
+
+
+@verifies(ResourcesTransfer)
+def _verify_transfer(backend: LarkBackend, change: ResourcesTransfer) -> str | None:
+    """Nothing moves before the deletion, whose verifier checks every resource type."""
+    return None
+
+
+@verifies(UserGroupCreate, UserGroupUpdate)
+def _verify_group(backend: LarkBackend, change: UserGroupCreate | UserGroupUpdate) -> str | None:
+    return _mismatch(backend._group(change.key), data(change.after), change.address)
+
+
+@verifies(UserGroupDelete)
+def _verify_group_gone(backend: LarkBackend, change: UserGroupDelete) -> str | None:
+    return None if backend._group(change.key) is None else f"{change.address} still exists"
+
+
+@verifies(GroupMemberAdd, GroupMemberRemove)
+def _verify_membership(backend: LarkBackend, change: GroupMemberAdd | GroupMemberRemove) -> str | None:
+    group_id, member_id = change.target.ids
+    members = backend._members_of(group_id)
+    inside = members is not None and member_id in members
+    adding = isinstance(change, GroupMemberAdd)
+    if inside != adding:
+        return f"{member_id} is {'not ' if adding else ''}in {group_id}"
+    return None
+
+
+@verifies(SeatAssign, SeatRelease)
+def _verify_seat(backend: LarkBackend, change: SeatAssign | SeatRelease) -> str | None:
+    """The plan's seat held (how it was given, the Open API does not say)."""
+    member = backend._member(change.key)
+    held = None if member is None else member.seat
+    wanted = change.after.plan if isinstance(change, SeatAssign) else None
+    if held != wanted:
+        return f"{change.key} holds {held or 'no seat'}, not {wanted or 'none'}"
+    return None
 
 
 def _date(value: Any) -> str:

@@ -161,6 +161,8 @@ class LarkApi:
         raw = response.raw
         if raw.status_code == 429:
             return "rate limited (429)", self._reset_after(raw.headers)
+        if raw.status_code == 404:  # no such API (an emulator extension on Lark itself): final
+            raise TenantError(ErrorKind.NOT_FOUND, "the Open API has no such call", 404)
         if not str(raw.headers.get("Content-Type", raw.headers.get("content-type", ""))).startswith("application/json"):
             return f"HTTP {raw.status_code} with a body that is not JSON", None
         try:

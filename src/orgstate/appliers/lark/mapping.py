@@ -31,11 +31,12 @@ VALUE_KEYS = {"TEXT": "text", "HREF": "url", "ENUMERATION": "option_id"}
 
 
 def custom_attrs(custom: dict[str, Any], types: dict[str, str]) -> list[dict[str, Any]]:
-    """custom values -> custom_attrs, each typed as its field is (TEXT when unknown)."""
+    """custom values -> custom_attrs, each typed as its field is (TEXT when unknown); a
+    removed value (None) is sent empty, which clears it."""
     attrs = []
     for key, value in sorted(custom.items()):
         kind = types.get(key, "TEXT")
-        attrs.append({"type": kind, "id": key, "value": {VALUE_KEYS.get(kind, "text"): value}})
+        attrs.append({"type": kind, "id": key, "value": {VALUE_KEYS.get(kind, "text"): value or ""}})
     return attrs
 
 
@@ -86,7 +87,7 @@ def user_body(member: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
     if "employment_date" in job:
         body["join_time"] = epoch(job["employment_date"]) or 0
     if "custom" in member:
-        body["custom_attrs"] = custom_attrs({k: v for k, v in member["custom"].items() if v is not None}, types)
+        body["custom_attrs"] = custom_attrs(member["custom"], types)
     return body
 
 
