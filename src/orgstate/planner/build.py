@@ -57,7 +57,7 @@ def build_plan(
     plan_groups(ctx, drafts)
     diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
     diagnostics.extend(check_edit_lock(ctx, drafts))
-    diagnostics.extend(check_custom_fields(ctx))
+    diagnostics.extend(check_custom_fields(ctx, drafts))
     diagnostics.extend(check_capabilities(ctx))
     diagnostics.extend(replacements(drafts))
     wait_for_renames(drafts, renames)
@@ -77,7 +77,7 @@ def build_plan(
         changes=changes,
         seats=tuple(seat_uses(ctx, seating)),
         diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
-        fingerprints=fingerprints(LiveIndex(snapshot), changes),
+        fingerprints=fingerprints(LiveIndex(snapshot) if renames else ctx, changes),
         ignored=_ignored(ctx),
     )
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgstate.diagnostics import Diagnostic, error
+from orgstate.model.config import UserGroup
+from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts
 
@@ -33,11 +35,14 @@ Holding = tuple[str, str, str | None]
 @dataclass
 class SeatModel:
     capacity: dict[str, int]
-    held: dict[str, Holding]
+    live: dict[str, LiveMember]
+    groups: tuple[UserGroup, ...]
     group_seat: dict[str, str | None]
     # group -> its members, in order (a dict as an ordered set)
     group_members: dict[str, dict[str, None]]
-    used: Counter[str] = field(default_factory=Counter)
+    used: Counter[str]
+    # The seats the changes followed so far gave or took (_NO_SEAT: none); others are live.
+    held: dict[str, Any] = field(default_factory=dict)
     # While trying changes: how to undo each mutation, and the net change per plan.
     undo: list[Callable[[], None]] = field(default_factory=list)
     delta: Counter[str] = field(default_factory=Counter)
@@ -45,21 +50,27 @@ class SeatModel:
     @classmethod
     def of(cls, ctx: PlanContext) -> SeatModel:
         groups = ctx.snapshot.user_groups
-        held: dict[str, Holding] = {}
-        for member in ctx.live_members.values():
-            if member.seat is None:
-                continue
-            via = None
-            if member.seat_source == "group":
-                via = next((g.id for g in groups if g.seat == member.seat and member.id in g.members), None)
-            held[member.id] = (member.seat, member.seat_source or "explicit", via)
         return cls(
             capacity={plan.id: plan.seats for plan in ctx.snapshot.org.plans},
-            held=held,
+            live=ctx.live_members,
+            groups=groups,
             group_seat={g.id: g.seat for g in groups},
             group_members={g.id: dict.fromkeys(g.members) for g in groups},
-            used=Counter(plan for plan, _, _ in held.values()),
+            used=Counter(m.seat for m in ctx.live_members.values() if m.seat is not None),
         )
+
+    def holding(self, member_id: str) -> Holding | None:
+        """The seat a member holds at this point of the walk."""
+        if member_id in self.held:
+            value = self.held[member_id]
+            return None if value is _NO_SEAT else value
+        member = self.live.get(member_id)
+        if member is None or member.seat is None:
+            return None
+        via = None
+        if member.seat_source == "group":
+            via = next((g.id for g in self.groups if g.seat == member.seat and member_id in g.members), None)
+        return (member.seat, member.seat_source or "explicit", via)
 
     def attempt(self, drafts: list[Draft]) -> Counter[str]:
         """Follow the drafts and return each plan's net change; `keep` or `rollback` next."""
@@ -96,12 +107,12 @@ class SeatModel:
         self.undo.append(undo)
 
     def _set(self, member: str, holding: Holding | None) -> None:
-        old = self.held.get(member)
+        old = self.holding(member)
         if old is not None:
             self._count(old[0], -1)
         if holding is not None:
             self._count(holding[0], 1)
-        self._replace(self.held, member, _GONE if holding is None else holding)
+        self._replace(self.held, member, _NO_SEAT if holding is None else holding)
 
     def _count(self, plan: str, change: int) -> None:
         self.used[plan] += change
@@ -117,18 +128,18 @@ class SeatModel:
         before, after = draft.before or {}, draft.after or {}
         match (draft.type, draft.action):
             case ("seat", "assign"):
-                held = self.held.get(after["member"])
+                held = self.holding(after["member"])
                 source = after.get("source") or "explicit"
                 source = "explicit" if source == "group" else source  # only a membership gives a group's seat
                 moves = held is None or held[0] != after["plan"]
                 if moves or (source in ("explicit", "rule") and held is not None and held[1] != source):
                     self._set(after["member"], (after["plan"], source, None))
             case ("seat", "release"):
-                if before["member"] in self.held:
+                if self.holding(before["member"]) is not None:
                     self._set(before["member"], None)
             case ("member", "delete"):
                 member = before["id"]
-                if member in self.held:
+                if self.holding(member) is not None:
                     self._set(member, None)
                 for group, members in self.group_members.items():
                     if member in members:
@@ -161,13 +172,13 @@ class SeatModel:
         """ "New members added to the user group will automatically receive seats" while
         seats remain; a member who holds a seat keeps it."""
         plan = self.group_seat.get(group)
-        if plan is not None and member not in self.held and self.fits(plan, 1):
+        if plan is not None and self.holding(member) is None and self.fits(plan, 1):
             self._set(member, (plan, "group", group))
 
     def _leave_group(self, group: str, member: str) -> None:
         """ "Removed members will lose their seats" when the group gave them, unless another
         group of that plan holds them."""
-        held = self.held.get(member)
+        held = self.holding(member)
         if held is None or held[1] != "group" or held[2] != group:
             return
         others = (g for g, members in self.group_members.items() if g != group and member in members)
@@ -175,7 +186,8 @@ class SeatModel:
         self._set(member, None if other is None else (held[0], "group", other))
 
 
-_GONE: Any = object()
+_GONE: Any = object()  # `_replace`: remove the key
+_NO_SEAT: Any = object()
 
 
 @dataclass

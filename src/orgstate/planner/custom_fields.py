@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, error, warning
 from orgstate.planner.context import PlanContext
+from orgstate.planner.drafts import Drafts
 from orgstate.rules.members import value_problem
 
 
-def check_custom_fields(ctx: PlanContext) -> Iterator[Diagnostic]:
+def check_custom_fields(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
+    """Declared definitions against the tenant's, and every value a member change sends."""
     live = {field.id: field for field in ctx.snapshot.fields}
     for i, declared in enumerate(ctx.config.fields):
         current = live.get(declared.id)
@@ -27,18 +29,16 @@ def check_custom_fields(ctx: PlanContext) -> Iterator[Diagnostic]:
                 "values are checked against the tenant's, which orgstate does not change"
             )
             yield warning("FIELD-VALUE", message, at=("fields", i))
-    for i, member in enumerate(ctx.config.members):
-        held = ctx.live_members.get(member.id)
-        sent = {k: v for k, v in member.custom.items() if held is None or held.custom.get(k) != v}
-        if not sent or ctx.is_ignored("members", member.id):
-            continue  # the tenant holds these values already (or the member is left alone)
-        for field_id, value in sent.items():
+    members = ctx.declared_index("members")
+    for draft in drafts.items.values():
+        if draft.type != "member" or not (draft.after and draft.after.get("custom")):
+            continue
+        member_id = draft.after.get("id") or draft.address.split(".", 1)[1]
+        for field_id, value in draft.after["custom"].items():
+            if value is None:
+                continue  # a value removed
             current = live.get(field_id)
             problem = f"the tenant has no field '{field_id}'" if current is None else value_problem(current, value)
             if problem is not None:
-                yield error(
-                    "FIELD-VALUE",
-                    f"{problem} (live)",
-                    at=("members", i, "custom", field_id),
-                    address=f"member.{member.id}",
-                )
+                at = ("members", members[member_id], "custom", field_id)
+                yield error("FIELD-VALUE", f"{problem} (live)", at=at, address=f"member.{member_id}")

@@ -24,6 +24,8 @@ from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS
 
 def member_renames(config: OrgConfig, snapshot: TenantState) -> dict[str, str]:
     """New id -> old id, for each declared member renamed from a live id."""
+    if not any(m.renamed_from for m in config.members):
+        return {}
     live = {m.id for m in snapshot.members if m.status != "deleted"}
     return {
         m.id: m.renamed_from

@@ -27,6 +27,8 @@ class Seating:
     left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plan -> members without a seat
     # Members kept on a seat nothing declared covers, whose origin the backend cannot tell.
     unattributed: list[str] = field(default_factory=list)
+    # Plan -> seats held after the plan by live members it does not seat (see _kept_outside).
+    outside: Counter[str] = field(default_factory=Counter)
 
 
 def _names(ids: Sequence[str]) -> str:
@@ -75,7 +77,7 @@ def resolve_live(
                 pending_auto.append(member.id)
         seating.final[member.id] = plan
         seating.reasons[member.id] = reason
-    others = _kept_outside(ctx, seating)
+    others = seating.outside = _kept_outside(ctx, seating)
     plans = {**{p.id: p for p in ctx.config.org.plans}, **ctx.live_plans}
     for plan_id in plans:
         diagnostics.extend(_fit(ctx, seating, plan_id, others[plan_id]))
@@ -230,7 +232,7 @@ def _without_login(ctx: PlanContext, seating: Seating) -> Iterator[Diagnostic]:
 def seat_uses(ctx: PlanContext, seating: Seating) -> list[SeatUse]:
     """Per live plan: purchased, held now, held after the plan, and who is left out."""
     before = Counter(m.seat for m in ctx.live_members.values() if m.seat is not None)
-    after = Counter(p for p in seating.final.values() if p is not None) + _kept_outside(ctx, seating)
+    after = Counter(p for p in seating.final.values() if p is not None) + seating.outside
     return [
         SeatUse(plan.id, plan.seats, before[plan.id], after[plan.id], seating.left_out.get(plan.id, ()))
         for plan in ctx.snapshot.org.plans
@@ -243,12 +245,14 @@ def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Ite
     seated_by = seated_groups_after(ctx)
     gains = group_seat_gains(ctx)
     for member_id, plan_id in seating.final.items():
-        address = str(Address.of("seat", member_id))
         live = ctx.live_members.get(member_id)
+        gained = gains.get(member_id)
+        if live is not None and live.seat == plan_id and live.seat_source != "group" and gained is None:
+            continue  # most members: the seat holds as it is
+        address = str(Address.of("seat", member_id))
         arrival = member_arrival(ctx, member_id)
         reason = seating.reasons[member_id]
         wanted = None if plan_id is None else {"member": member_id, "plan": plan_id, "source": reason}
-        gained = gains.get(member_id)
         if plan_id is None and gained is not None and (live is None or live.seat is None):
             # The console seats a member who joins a seated group by itself; the
             # configuration says no seat, so it is released once the group has seated them.

@@ -26,10 +26,9 @@ SELECT json_object(
     'hide_phone', json(CASE WHEN m.hide_phone THEN 'true' ELSE 'false' END),
     'job', json_set(m.job, '$.manager', m.manager), 'custom', json(m.custom),
     'status', m.status, 'deleted_at', m.deleted_at,
-    'seat', (SELECT plan FROM seats s WHERE s.uid = m.uid),
-    'seat_source', (SELECT source FROM seats s WHERE s.uid = m.uid),
+    'seat', s.plan, 'seat_source', s.source,
     'resources', (SELECT json_group_object(kind, count) FROM resources r WHERE r.uid = m.uid AND r.count > 0)
-) FROM members m ORDER BY m.uid
+) FROM members m LEFT JOIN seats s USING (uid) ORDER BY m.uid
 """
 
 

@@ -8,42 +8,65 @@ close to the minimum the limits allow."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections import deque
+from collections.abc import Callable
 
 from orgstate.emulator.ratelimit import RESTRICTED_PATCH, TIERS, Tier, is_restricted_patch, tier_for
 
 __all__ = ["RESTRICTED_PATCH", "Pacer", "is_restricted_patch", "tier_for"]
 
 
-class Pacer:
-    """Waits before each request of a tier until it fits both of the tier's windows."""
+# A request sent this close to the end of a window may reach the service in the next one,
+# so it is counted in both (loopback and a nearby region deliver well within it).
+GUARD = 0.005
 
-    def __init__(self, tiers: dict[str, Tier] | None = None, margin: float = 0.0) -> None:
+
+class Pacer:
+    """Waits before each request of a tier until it fits both of the tier's windows.
+
+    The service counts fixed windows (whole seconds and minutes); so does the pacer, by
+    the wall clock, which lets each window fill up exactly: a sliding window would wait
+    longer than the service asks, and would not stop a request that leaves at a window's
+    end from counting in the next."""
+
+    def __init__(
+        self,
+        tiers: dict[str, Tier] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.tiers = TIERS if tiers is None else tiers
-        self.margin = margin
-        self.sent: dict[str, deque[float]] = {}
+        self.clock = clock
+        self.sleep = sleep
+        self.counts: dict[tuple[str, int, int], int] = {}  # (tier, window length, window number) -> requests
         self.lock = threading.Lock()
         self.requests = 0
 
     def wait(self, tier: str) -> None:
-        limit = self.tiers.get(tier, Tier())
+        windows = self.tiers.get(tier, Tier()).windows()
         while True:
             with self.lock:
-                now = time.monotonic()
-                sent = self.sent.setdefault(tier, deque())
-                while sent and now - sent[0] >= 60:
-                    sent.popleft()
-                delay = 0.0
-                if limit.per_minute is not None and len(sent) >= limit.per_minute:
-                    delay = sent[len(sent) - limit.per_minute] + 60 - now
-                if limit.per_second is not None:
-                    recent = [t for t in sent if now - t < 1]
-                    if len(recent) >= limit.per_second:
-                        delay = max(delay, recent[len(recent) - limit.per_second] + 1 - now)
+                now = self.clock()
+                slots = [
+                    ((tier, length, number), limit)
+                    for length, limit in windows
+                    for number in {math.floor(now / length), math.floor((now + GUARD) / length)}
+                ]
+                delay = max(
+                    ((key[2] + 1) * key[1] - now for key, limit in slots if self.counts.get(key, 0) >= limit),
+                    default=0.0,
+                )
                 if delay <= 0:
-                    sent.append(now)
+                    for key, _ in slots:
+                        self.counts[key] = self.counts.get(key, 0) + 1
                     self.requests += 1
+                    self._forget(now)
                     return
-            time.sleep(delay + self.margin)
+            self.sleep(delay)
+
+    def _forget(self, now: float) -> None:
+        """Drop counts of windows long past (keeps the table small on long runs)."""
+        if len(self.counts) > 1024:
+            self.counts = {k: v for k, v in self.counts.items() if (k[2] + 2) * k[1] > now}
