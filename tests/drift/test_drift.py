@@ -13,7 +13,9 @@ from orgstate.config.loader import load_config
 from orgstate.drift.detect import DriftItem, detect_drift
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
+from orgstate.planner.context import ALL_CAPABILITIES
 from orgstate.render.drift import render_drift_json, render_drift_markdown, render_drift_text
+from orgstate.render.drift_html import render_drift_html
 from orgstate.tenant.fixture import load_fixture
 from tests.conftest import EXAMPLES, run_orgstate
 from tests.planner.conftest import declaring, live_state, member
@@ -117,3 +119,21 @@ def test_renderers_agree_on_an_empty_report() -> None:
     assert render_drift_text(report).endswith("No drift: the tenant matches the configuration.")
     assert "No drift" in render_drift_markdown(report)
     assert json.loads(render_drift_json(report))["items"] == []
+
+
+def test_every_form_says_what_the_backend_cannot_compare() -> None:
+    """A backend without group seats: drift cannot compare the group's seat, and says so."""
+    live = live_state(user_groups=[{"id": "ship", "name": "Ship", "members": ["lead"], "seat": "pro"}])
+    report = detect_drift(
+        OrgConfig.model_validate(declaring(live)),
+        TenantState.model_validate(live),
+        "lark:x",
+        capabilities=ALL_CAPABILITIES - {"group_seats"},
+        created_at="2026-11-21T22:00:00Z",
+    )
+    [note] = report.diagnostics
+    assert note.rule == "BACKEND-CAPABILITY" and "'ship' (pro)" in note.message
+    assert f"BACKEND-CAPABILITY {note.message}" in render_drift_text(report)
+    assert "`BACKEND-CAPABILITY`" in render_drift_markdown(report)
+    assert json.loads(render_drift_json(report))["diagnostics"][0]["rule"] == "BACKEND-CAPABILITY"
+    assert '<ul id="notes">' in render_drift_html(report) and "BACKEND-CAPABILITY" in render_drift_html(report)

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from orgstate.drift.detect import KINDS, DriftItem, DriftReport
-from orgstate.render.plan_markdown import code, escape
+from orgstate.render.diagnostics import diagnostic_line
+from orgstate.render.plan_markdown import code, diagnostic_item, escape
 
 NO_DRIFT = "No drift: the tenant matches the configuration."
 HEADINGS = {
@@ -14,7 +15,9 @@ HEADINGS = {
     "unmanaged": "Unmanaged (live, not declared)",
     "missing": "Missing (declared, not live)",
 }
-FORMAT_VERSION = "1.0"
+# 1.1: `diagnostics`, what the backend could not read or compare (BACKEND-CAPABILITY).
+FORMAT_VERSION = "1.1"
+NOTES = "What this backend cannot read or compare"
 
 
 def show_value(value: Any) -> str:
@@ -47,6 +50,8 @@ def render_drift_text(report: DriftReport) -> str:
             lines += ["", f"{HEADINGS[kind]}:", *(_text_line(item) for item in items)]
     if report.ignored:
         lines += ["", f"Ignored (policy.ignore): {', '.join(report.ignored)}"]
+    if report.diagnostics:
+        lines += ["", f"{NOTES}:", *(f"  {diagnostic_line(d)}" for d in report.diagnostics)]
     return "\n".join([*lines, "", summary_line(report)])
 
 
@@ -64,6 +69,8 @@ def render_drift_markdown(report: DriftReport) -> str:
             f"{escape(show_value(item.live))} | {escape(show_value(item.declared))} |"
             for item in report.items
         ]
+    if report.diagnostics:
+        lines += ["", f"**{NOTES}:**", "", *(diagnostic_item(d) for d in report.diagnostics)]
     return "\n".join(lines) + "\n"
 
 
@@ -83,6 +90,7 @@ def drift_document(report: DriftReport) -> dict[str, Any]:
             for s in report.seats
         ],
         "ignored": list(report.ignored),
+        "diagnostics": [diagnostic.to_json() for diagnostic in report.diagnostics],
     }
 
 
