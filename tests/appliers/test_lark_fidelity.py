@@ -17,6 +17,7 @@ import pytest
 
 from orgstate.appliers.base import Outcome
 from orgstate.appliers.lark import LarkBackend
+from orgstate.appliers.lark.backend import WITH_EXTENSIONS
 from orgstate.appliers.lark.client import LarkApi
 from orgstate.config.loader import load_config
 from orgstate.drift.detect import detect_drift
@@ -280,7 +281,7 @@ def test_the_plan_and_the_drift_report_say_what_the_backend_cannot_do(
     backend, _ = connect(emulator)
     config = example()
     plan = plan_for(backend, config)
-    assert backend.capabilities == frozenset({"resource_counts"}), "the emulator's extensions answer"
+    assert backend.capabilities == WITH_EXTENSIONS, "the emulator's extensions answer"
     [seats] = [n for n in capability_notes(plan) if "user group's seat" in n]
     assert "'field-sales' (pro-2026)" in seats and "'support' (basic-2026)" in seats
     [admins] = [n for n in capability_notes(plan) if "founder and the admins" in n]

@@ -11,10 +11,12 @@ import click
 import pytest
 
 from orgstate.appliers.lark import LarkBackend
+from orgstate.appliers.lark.backend import WITH_EXTENSIONS
 from orgstate.cli import cli
 from orgstate.emulator.faults import Fault
 from orgstate.emulator.ratelimit import TIERS
 from orgstate.emulator.scopes import ALL_SCOPES
+from orgstate.planner.context import CAPABILITIES
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "lark.md").read_text()
@@ -88,7 +90,7 @@ def test_the_scope_table_is_the_emulators() -> None:
 def test_every_scope_named_is_the_emulators_or_declared_as_lark_only() -> None:
     lark_only = {code(row[0]) for row in rows(DOC, "Lark scope")}
     assert lark_only and not lark_only & set(ALL_SCOPES), "a Lark-only scope the emulator now checks: move it"
-    named = {scope.rstrip(".") for scope in SCOPE.findall(DOC)}
+    named = {scope.rstrip(".") for scope in SCOPE.findall(DOC)} - set(CAPABILITIES)  # recipient:docs is no scope
     assert named - lark_only == set(ALL_SCOPES)
 
 
@@ -126,8 +128,10 @@ def test_the_emulator_tables_list_every_serve_option_and_fault() -> None:
     assert {code(row[0]) for row in rows(DOC, "Key", "Value")} == {f.value for f in Fault} | {"seed", "stall"}
 
 
-def test_the_lark_backend_declares_no_optional_capabilities() -> None:
-    assert "declares no optional capabilities" in DOC and not LarkBackend.capabilities
+def test_the_capabilities_the_lark_backend_declares_are_the_ones_named() -> None:
+    section = DOC[DOC.index("## 6. What the Open API cannot do") :]
+    named = set(re.findall(r"`((?:recipient:)?[a-z_]+)`", section[: section.index("| Limitation")]))
+    assert LarkBackend.capabilities | WITH_EXTENSIONS == named & set(CAPABILITIES)
 
 
 def slug(heading: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, error, warning
 from orgstate.model.live import LiveMember
-from orgstate.planner.context import PlanContext
+from orgstate.planner.context import PlanContext, recipient
 from orgstate.planner.offboarding import Recipients, dispositions, transfer_payload
 
 
@@ -25,8 +25,13 @@ def check_capabilities(ctx: PlanContext) -> Iterator[Diagnostic]:
         yield from _restores(ctx)
     if not ctx.options.can("admins"):
         yield from _admins(ctx)
+    if ctx.renames and not ctx.options.can("rename"):
+        yield from _renames(ctx)
+    if not ctx.options.can("login_method"):
+        yield from _logins(ctx)
     if ctx.config.policy.removal.action != "delete" or not _deleted(ctx):
         return
+    yield from _recipients(ctx)
     if not ctx.options.can("resource_counts"):
         yield from _uncounted(ctx)
     elif not ctx.options.can("retention"):
@@ -145,5 +150,50 @@ def _retention(ctx: PlanContext) -> Iterator[Diagnostic]:
                 "BACKEND-CAPABILITY",
                 f"'{member.id}': the backend cannot drop untransferred {', '.join(dropped)} after 30 days "
                 "(offboarding retain: false); the service keeps them. Remove retain: false, or transfer them",
+                address=f"member.{member.id}",
+            )
+
+
+def _renames(ctx: PlanContext) -> Iterator[Diagnostic]:
+    members = ctx.declared_index("members")
+    for new, old in sorted(ctx.renames.items()):
+        yield error(
+            "BACKEND-CAPABILITY",
+            f"the backend cannot change a User ID: '{old}' cannot become '{new}'. Change it in the Admin "
+            "Console, then declare the member under the new id without renamed_from",
+            at=("members", members[new], "renamed_from"),
+            address=f"member.{new}",
+        )
+
+
+def _logins(ctx: PlanContext) -> Iterator[Diagnostic]:
+    """A login the backend can neither set nor read would differ at every check."""
+    members = ctx.declared_index("members")
+    for member in ctx.config.members:
+        if member.login is not None and not ctx.is_ignored("members", member.id):
+            yield error(
+                "BACKEND-CAPABILITY",
+                f"'{member.id}': the backend can neither set nor read how a member logs in; choose it in the "
+                "Admin Console and leave login out",
+                at=("members", members[member.id], "login"),
+                address=f"member.{member.id}",
+            )
+
+
+def _recipients(ctx: PlanContext) -> Iterator[Diagnostic]:
+    """Recipients named for resource types the backend cannot send to anyone: the
+    service's defaults would apply instead of the configuration's choice."""
+    entries = ctx.declared_index("offboarding")
+    for member in _deleted(ctx):
+        entry = ctx.offboarding_entries.get(member.id)
+        if entry is None:
+            continue
+        unsent = sorted(kind for kind in entry.transfer.recipients() if not ctx.options.can(recipient(kind)))
+        if unsent:
+            yield error(
+                "BACKEND-CAPABILITY",
+                f"'{member.id}': the backend cannot send {', '.join(unsent)} to a named recipient (the service's "
+                "defaults would apply); make those transfers in the Admin Console and remove them here",
+                at=("offboarding", entries[member.id], "transfer"),
                 address=f"member.{member.id}",
             )

@@ -15,10 +15,16 @@ from typing import Literal
 from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Plan, UserGroup
 from orgstate.model.live import LiveMember, TenantState
 from orgstate.rules.offboarding import is_protected
+from orgstate.rules.transfers import TRANSFER_KINDS
 
 RESTORE_WINDOW_DAYS = 30
 EDITIONS_WITH_RESTORE = ("basic", "pro", "enterprise")
 EDITION_RANK = {"starter": 0, "basic": 1, "pro": 2, "enterprise": 3}
+
+
+def recipient(kind: str) -> str:
+    """The capability of sending one resource type of a leaver to a named recipient."""
+    return f"recipient:{kind}"
 
 
 # What a backend can do beyond the basics. A backend lists the ones it has; a plan made
@@ -30,6 +36,10 @@ CAPABILITIES = {
     "retention": "keep or drop a leaver's untransferred data after 30 days",
     "resource_counts": "read what each member owns",
     "admins": "name the founder and the admins",
+    "rename": "change a member's User ID",
+    "login_method": "set and read how a member logs in",
+    # One per resource type a leaver's transfer names (offboarding[].transfer).
+    **{recipient(kind): f"send a leaver's {kind} to a recipient the configuration names" for kind in TRANSFER_KINDS},
 }
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
 

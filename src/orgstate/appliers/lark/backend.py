@@ -59,6 +59,7 @@ from orgstate.planner.changes import (
     UserGroupUpdate,
     data,
 )
+from orgstate.planner.context import recipient
 from orgstate.planner.plan import Plan as ChangePlan
 from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant.credentials import generate_password
@@ -83,8 +84,11 @@ MAIL_ACTIONS = {"transferred": "1", "copied": "1", "retained": "2", "deleted": "
 # Defaults a plan cannot predict through this backend: help desks go to the organization
 # administrator, whom the Open API does not name (the plan shows them retained).
 UNPREDICTED_DEFAULTS = frozenset({"helpdesks"})
-# What the backend can do beyond the basics when the emulator's extensions answer.
-WITH_EXTENSIONS = frozenset({"resource_counts"})
+# What the backend can do beyond the basics: send a leaver's resources of the types the
+# delete call takes an acceptor for (and mail) to a named recipient; when the emulator's
+# extensions answer, also read what members own and set how they log in.
+OWN = frozenset(recipient(kind) for kind in (*ACCEPTORS, "mail"))
+WITH_EXTENSIONS = OWN | {"resource_counts", "login_method"}
 EDITIONS = ("enterprise", "pro", "basic", "starter")
 READERS = 8
 ALREADY_MEMBER = 42005
@@ -104,9 +108,9 @@ def member_view(user: dict[str, Any]) -> LiveMember:
 
 
 class LarkBackend:
-    # The lark backend's own: none (a real tenant). Against the emulator, whose extension
-    # calls answer, an instance gains WITH_EXTENSIONS once it has read a snapshot.
-    capabilities: frozenset[str] = frozenset()
+    # The lark backend's own (a real tenant). Against the emulator, whose extension calls
+    # answer, an instance gains WITH_EXTENSIONS once it has read a snapshot.
+    capabilities: frozenset[str] = OWN
 
     def __init__(
         self, domain: str, app_id: str | None = None, app_secret: str | None = None, api: LarkApi | None = None
@@ -178,7 +182,7 @@ class LarkBackend:
             attrs = attrs_future.result()
             found = [lookup.result() for lookup in lookups]
         deleted = [user for user in found if user is not None and is_resigned(user)]
-        self.capabilities = WITH_EXTENSIONS if self._extended else frozenset()
+        self.capabilities = WITH_EXTENSIONS if self._extended else OWN
         members = tuple(
             LiveMember.model_validate({**member_fields(user), "resources": (resources or {}).get(user_id, {})})
             for user_id, user in users.items()  # the service's order: "first member" defaults read it
