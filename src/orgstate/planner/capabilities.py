@@ -53,16 +53,32 @@ def _deleted(ctx: PlanContext) -> list[LiveMember]:
 
 
 def _group_seats(ctx: PlanContext) -> Iterator[Diagnostic]:
-    seated = [g for g in ctx.config.user_groups if g.seat is not None and not ctx.is_ignored("user_groups", g.id)]
+    managed = [g for g in ctx.config.user_groups if not ctx.is_ignored("user_groups", g.id)]
+    seated = [g for g in managed if g.seat is not None]
+    joining = {
+        g.id: [m for m in g.members if g.id not in ctx.live_groups or m not in ctx.live_groups[g.id].members]
+        for g in managed
+    }
+    joining = {group: members for group, members in joining.items() if members}
+    parts = []
     if seated:
-        ids = [g.id for g in seated]
-        yield warning(
-            "BACKEND-CAPABILITY",
-            "the backend can neither set nor read a user group's seat: "
+        parts.append(
+            "declared seats: "
             + ", ".join(f"'{g.id}' ({g.seat})" for g in seated)
             + ". Each member's seat is assigned to the member instead; someone who joins the group later "
-            "gets no seat until the next plan, and drift does not compare the group's seat",
-            address=_about("user_group", ids),
+            "gets no seat until the next plan, and drift does not compare the group's seat"
+        )
+    if joining:
+        parts.append(
+            "members the plan adds to a group the console gave a seat may receive it, which the plan cannot show: "
+            + "; ".join(f"'{group}': {', '.join(members)}" for group, members in sorted(joining.items()))
+        )
+    if parts:
+        groups = sorted({g.id for g in seated} | set(joining))
+        yield warning(
+            "BACKEND-CAPABILITY",
+            "the backend can neither set nor read a user group's seat. " + ". ".join(parts),
+            address=_about("user_group", groups),
         )
 
 

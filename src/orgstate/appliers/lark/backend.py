@@ -514,6 +514,8 @@ def _member_delete(backend: LarkBackend, change: MemberDelete) -> Outcome:
     body: dict[str, Any] = {}
     transfer = backend.transfers.get(change.key)
     for resource, item in (transfer.after if transfer else {}).items():
+        if item.default:
+            continue  # the service's own default, as the plan predicted (an acceptor would move the mail, not copy it)
         if resource in ACCEPTORS and item.to:
             body[ACCEPTORS[resource]] = item.to
         if resource == "mail":
