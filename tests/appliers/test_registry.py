@@ -9,12 +9,13 @@ import pytest
 
 from orgstate.appliers.lark import backend as lark
 from orgstate.appliers.local import backend as local
+from orgstate.appliers.registry import Registry
 from orgstate.planner.changes import CHANGE_CLASSES, BaseChange
 
 BACKENDS = {"local": local, "lark": lark}
 
 
-def missing(registry: dict[type[BaseChange], object]) -> list[str]:
+def missing(registry: Registry[object] | dict[type[BaseChange], object]) -> list[str]:
     return [
         f"{c.model_fields['type'].default}.{c.model_fields['action'].default}"
         for c in CHANGE_CLASSES

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,11 +34,11 @@ from orgstate.appliers.lark.mapping import (
     user_body,
 )
 from orgstate.appliers.local.backend import client_token, differing
+from orgstate.appliers.registry import Registry
 from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.config import Department, FieldDef, Plan, UserGroup
 from orgstate.model.live import LiveMember, LiveOrg, TenantInfo, TenantState
 from orgstate.planner.changes import (
-    BaseChange,
     Change,
     DepartmentCreate,
     DepartmentDelete,
@@ -317,7 +317,7 @@ class LarkBackend:
 
     def apply(self, change: Change) -> Outcome:
         self._group_members.clear()
-        return HANDLERS[type(change)](self, change)
+        return HANDLERS.run(self, change)
 
     def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
         self._group_members.clear()
@@ -331,7 +331,7 @@ class LarkBackend:
     def verify(self, change: Change) -> str | None:
         """Re-read the change's target through the API: None when it holds all the change
         promised, else what differs."""
-        return VERIFIERS[type(change)](self, change)
+        return VERIFIERS.run(self, change)
 
     def take_passwords(self) -> dict[str, str]:
         passwords, self._passwords = self._passwords, {}
@@ -414,26 +414,9 @@ class LarkBackend:
         return outcomes
 
 
-Handler = Callable[[LarkBackend, Any], Outcome]
-Verifier = Callable[[LarkBackend, Any], str | None]
-HANDLERS: dict[type[BaseChange], Handler] = {}
-VERIFIERS: dict[type[BaseChange], Verifier] = {}
-
-
-def handles(*classes: type[BaseChange]) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        HANDLERS.update(dict.fromkeys(classes, handler))
-        return handler
-
-    return register
-
-
-def verifies(*classes: type[BaseChange]) -> Callable[[Verifier], Verifier]:
-    def register(verifier: Verifier) -> Verifier:
-        VERIFIERS.update(dict.fromkeys(classes, verifier))
-        return verifier
-
-    return register
+HANDLERS: Registry[Outcome] = Registry()
+VERIFIERS: Registry[str | None] = Registry()
+handles, verifies = HANDLERS, VERIFIERS
 
 
 # -- departments --------------------------------------------------------------------

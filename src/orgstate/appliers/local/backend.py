@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orgstate.appliers.base import Outcome, each
+from orgstate.appliers.registry import Registry
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import Member
 from orgstate.model.live import TenantState
@@ -47,27 +48,9 @@ from orgstate.tenant.clock import Clock
 from orgstate.tenant.snapshot import read_state_and_digest
 
 T = TypeVar("T")
-C = TypeVar("C", bound=BaseChange)
-Handler = Callable[["LocalBackend", Any], Outcome]
-Verifier = Callable[["LocalBackend", Any], str | None]
-HANDLERS: dict[type[BaseChange], Handler] = {}
-VERIFIERS: dict[type[BaseChange], Verifier] = {}
-
-
-def handles(*classes: type[BaseChange]) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        HANDLERS.update(dict.fromkeys(classes, handler))
-        return handler
-
-    return register
-
-
-def verifies(*classes: type[BaseChange]) -> Callable[[Verifier], Verifier]:
-    def register(verifier: Verifier) -> Verifier:
-        VERIFIERS.update(dict.fromkeys(classes, verifier))
-        return verifier
-
-    return register
+HANDLERS: Registry[Outcome] = Registry()
+VERIFIERS: Registry[str | None] = Registry()
+handles, verifies = HANDLERS, VERIFIERS
 
 
 def differing(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
@@ -120,13 +103,13 @@ class LocalBackend:
         self.transfers = {c.key: c for c in plan.changes if isinstance(c, ResourcesTransfer)}
 
     def apply(self, change: Change) -> Outcome:
-        return HANDLERS[type(change)](self, change)
+        return HANDLERS.run(self, change)
 
     def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
         return each(self.apply, changes)
 
     def verify(self, change: Change) -> str | None:
-        return VERIFIERS[type(change)](self, change)
+        return VERIFIERS.run(self, change)
 
     def take_passwords(self) -> dict[str, str]:
         passwords, self._passwords = self._passwords, {}
