@@ -74,6 +74,16 @@ def info(rule: str, message: str, at: DocPath | None = None, address: str | None
     return Diagnostic(rule=rule, severity="info", message=message, at=at, address=address, **extra)
 
 
+CLIPPED = 64  # characters of a value a message quotes
+
+
+def clip(value: str, limit: int = CLIPPED) -> str:
+    """A value from a user's file as a message quotes it: one line, at most `limit`
+    characters (a message must not carry a file's contents)."""
+    text = " ".join(value.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def format_path(path: DocPath) -> str:
     """('members', 3, 'job', 'manager') -> 'members[3].job.manager'."""
     text = ""

@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from orgstate.config.loader import MAX_FILE_BYTES
 from orgstate.errors import ConfigError
 
 KEY_COLUMNS = ("email", "phone")
@@ -23,7 +24,9 @@ class SeatFileRow:
 
 
 def read_seat_file(path: Path) -> list[SeatFileRow]:
-    """Rows of a seat list; raises ConfigError when the file has no usable column."""
+    """Rows of a seat list; raises ConfigError when the file is too big or has no usable column."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: over the limit of {MAX_FILE_BYTES // 2**20} MiB")
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = [cell.strip().casefold() for cell in next(reader, [])]

@@ -71,13 +71,17 @@ class RuleContext:
         self._suggestions_left -= 1
         return did_you_mean(word, candidates.keys())
 
-    def relative_file(self, at: DocPath, name: str) -> tuple[Path, str]:
+    def relative_file(self, at: DocPath, name: str) -> tuple[Path | None, str]:
         """A file named at `at`, relative to the YAML file that names it: the path to
-        open and the path to show."""
+        open (None when it leaves that file's directory, symlinks resolved: a pull
+        request must not make orgstate read the runner's files) and the path to show."""
         if self.sources is None or not self.sources.files:
-            return Path(name), name
-        source = self.sources.file_of(at)
-        return source.path.parent / name, str(Path(source.name).parent / name)
+            base, shown = Path.cwd(), Path(name)
+        else:
+            source = self.sources.file_of(at)
+            base, shown = source.path.parent, Path(source.name).parent / name
+        path = (base / name).resolve()
+        return (path if path.is_relative_to(base.resolve()) else None), str(shown)
 
     def field_path(self, at: DocPath) -> str:
         """`at` as the user sees it: relative to its own file."""

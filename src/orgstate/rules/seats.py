@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orgstate.config.seatfile import SeatFileRow, read_seat_file
-from orgstate.diagnostics import Diagnostic, error, warning
+from orgstate.diagnostics import Diagnostic, clip, error, warning
 from orgstate.errors import ConfigError
 from orgstate.model.config import OrgConfig, Plan
 from orgstate.planner.seats import SeatResolution, members_in_departments, resolve_seats
@@ -29,8 +29,11 @@ def _seat_file(ctx: RuleContext, i: int, name: str) -> tuple[set[str], list[Diag
     """The members a seat list names, and the problems with the file."""
     at = ("seat_assignments", i, "from_file")
     path, shown = ctx.relative_file(at, name)
+    if path is None:
+        message = f"from_file '{clip(name)}' leaves the configuration's directory: a seat list must be inside it"
+        return set(), [error("CFG-SCHEMA", message, at=at)]
     if not path.is_file():
-        return set(), [error("REF-UNKNOWN", f"unknown file '{name}' (looked for {shown})", at=at)]
+        return set(), [error("REF-UNKNOWN", f"unknown file '{clip(name)}' (looked for {clip(shown)})", at=at)]
     try:
         rows = read_seat_file(path)
     except (ConfigError, UnicodeDecodeError, OSError) as exc:
@@ -43,7 +46,7 @@ def _seat_file(ctx: RuleContext, i: int, name: str) -> tuple[set[str], list[Diag
             problems.append(
                 error(
                     "REF-UNKNOWN",
-                    f"no declared member has the email or phone '{row.label}'",
+                    f"no declared member has the email or phone '{clip(row.label)}'",
                     file=shown,
                     line=row.line,
                     column=1,
