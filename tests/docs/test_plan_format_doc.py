@@ -2,14 +2,18 @@
 (through `$ref`, `anyOf` and the discriminated union of changes, with each payload
 model under its own name) is documented with its type and presence, and nothing else
 is; the (type, action) pairs, their payloads, addresses and phases are the code's; the
-examples are plans orgstate reads; the messages quoted are the ones orgstate prints."""
+examples are plans orgstate reads; the digest and signature recipes hold; the messages
+quoted are the ones orgstate prints."""
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import hmac
 import json
 import re
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -17,12 +21,19 @@ from typing import Any, get_args
 import jsonschema
 import pytest
 
+from orgstate.appliers.urls import same_backend
 from orgstate.errors import UsageError
 from orgstate.executor.stale import Stale
 from orgstate.planner.changes import ACTIONS, Address, TransferKey, change_from
 from orgstate.planner.drafts import Phase
 from orgstate.planner.fingerprints import ABSENT, CONTENTS, reads
-from orgstate.render.plan_json import FORMAT_VERSION, read_plan
+from orgstate.render.plan_json import (
+    FORMAT_VERSION,
+    PLAN_KEY_MIN_LENGTH,
+    PLAN_KEY_VARIABLE,
+    read_plan,
+    seal,
+)
 from tests.conftest import EXAMPLES, ROOT, run_orgstate
 
 DOC = (ROOT / "docs" / "plan-format.md").read_text()
@@ -227,6 +238,25 @@ BRANCHES = branches(SCHEMA)
 CHANGE_BRANCHES = SCHEMA["properties"]["changes"]["items"]["oneOf"]
 PLANS = [block for block in json_blocks(DOC) if isinstance(block, dict)]
 EXAMPLE = PLANS[-1]
+KEY = "k" * PLAN_KEY_MIN_LENGTH
+OTHER_KEY = "o" * PLAN_KEY_MIN_LENGTH
+
+
+@pytest.fixture(autouse=True, scope="module")
+def no_plan_key() -> Iterator[None]:
+    """The doc's plans are unsigned: a key in the environment of whoever runs the tests
+    must not sign or check them (tests that are about the key set it themselves)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(PLAN_KEY_VARIABLE, raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def example_untouched() -> Iterator[None]:
+    """The tests edit copies of the doc's example, never the example itself."""
+    before = json.dumps(EXAMPLE)
+    yield
+    assert json.dumps(EXAMPLE) == before, "a test changed the doc's example: edit a deep copy"
 
 
 # -- fields ------------------------------------------------------------------------------
@@ -447,13 +477,31 @@ def test_the_fingerprint_key_forms_are_those_of_a_real_plan() -> None:
 # -- examples ----------------------------------------------------------------------------
 
 
-def refusal(document: Any, tmp_path: Path) -> str:
-    """What orgstate says of a file that is not a plan, without the file's name."""
+def written(document: Any, tmp_path: Path, *, reseal: bool = True) -> Path:
+    """The document saved as plan.json. Resealed by default, as a forger who computes the
+    digest again would (but a document without a digest stays without one), so that
+    what is refused is what the test is about, not the digest."""
+    if reseal and isinstance(document, dict) and "digest" in document:
+        document = seal(document)
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(document))
+    return path
+
+
+def printed(path: Path) -> str:
+    """The line orgstate prints when it refuses to read this file, as if it were named
+    plan.json in the working directory (as the doc's quotes are)."""
     with pytest.raises(UsageError) as refused:
         read_plan(path)
-    return str(refused.value).removeprefix(f"{path}: not an orgstate plan (format {FORMAT_VERSION}): ")
+    return "error: " + re.sub(rf"^{re.escape(str(path))}: ", "plan.json: ", str(refused.value))
+
+
+def refusal(document: Any, tmp_path: Path) -> str:
+    """What orgstate says of a file that is not a plan, without the file's name."""
+    line = printed(written(document, tmp_path))
+    prefix = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): "
+    assert line.startswith(prefix), line
+    return line.removeprefix(prefix)
 
 
 def check_order(changes: list[dict[str, Any]], numbered_from_one: bool) -> None:
@@ -521,10 +569,12 @@ def set_key(*path: Any, value: Any = None, delete: bool = False) -> Callable[[di
 # Each edit of the doc's example and the refusal it gets; the doc quotes them all.
 REFUSED = {
     "an older format": set_key("format_version", value="1.0"),
-    "a later minor": set_key("format_version", value="1.2"),
+    "the previous minor": set_key("format_version", value="1.1"),
+    "a later minor": set_key("format_version", value="1.3"),
     "a new major": set_key("format_version", value="2.0"),
-    "a number": set_key("format_version", value=1.1),
+    "a number": set_key("format_version", value=1.2),
     "no plan id": set_key("plan_id", delete=True),
+    "a 1.1 plan, its version edited": set_key("digest", delete=True),
     "a field it does not define": set_key("extra", value=1),
     "an unknown pair": set_key("changes", "member.update", "action", value="rename"),
     "a create with a before": set_key("changes", "department.create", "before", value={}),
@@ -534,7 +584,24 @@ REFUSED = {
     ),
     "a 1.0 seat address": set_key("changes", "seat.assign", "address", value="seat.pro-2026.tom"),
     "a transfer without its recipient": set_key("changes", "resources.transfer", "after", "docs", "to", delete=True),
+    "a fingerprint that is not a digest": set_key("fingerprints", "member.bob", value="sha256:1"),
+    "a change id of 16 digits": set_key("changes", "department.create", "id", value="c" + "1" * 16),
 }
+
+# Edits of the doc's example as text, for what a JSON object cannot hold.
+REFUSED_TEXT = {
+    "a key twice": lambda text: text.replace('"plan_id": ', '"plan_id": "plan-x", "plan_id": ', 1),
+    "NaN": lambda text: text.replace('"line": 687', '"line": NaN', 1),
+}
+
+
+def text_refusal(edit: Callable[[str], str], tmp_path: Path) -> str:
+    text = json.dumps(EXAMPLE)
+    assert edit(text) != text
+    path = tmp_path / "plan.json"
+    path.write_text(edit(text))
+    prefix = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): "
+    return printed(path).removeprefix(prefix)
 
 
 @pytest.mark.parametrize("edit", REFUSED.values(), ids=REFUSED.keys())
@@ -545,17 +612,33 @@ def test_each_refusal_is_quoted_as_orgstate_prints_it(edit: Callable[[dict[str, 
     assert line in DOC
 
 
+@pytest.mark.parametrize("edit", REFUSED_TEXT.values(), ids=REFUSED_TEXT.keys())
+def test_each_refusal_of_a_file_that_is_not_json_is_quoted_as_orgstate_prints_it(
+    edit: Callable[[str], str], tmp_path: Path
+) -> None:
+    line = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): {text_refusal(edit, tmp_path)}"
+    assert line in DOC
+
+
+def test_infinity_is_refused_as_nan_is(tmp_path: Path) -> None:
+    """The doc says: without `NaN` or `Infinity`."""
+    refused = text_refusal(lambda text: text.replace('"line": 687', '"line": -Infinity', 1), tmp_path)
+    assert refused == "not JSON: -Infinity is not a JSON number"
+    assert "`NaN` or `Infinity`" in DOC
+
+
 def test_every_refusal_quoted_is_one_orgstate_prints(tmp_path: Path) -> None:
-    printed = set()
+    seen = set()
     for edit in REFUSED.values():
         document = copy.deepcopy(EXAMPLE)
         edit(document)
-        printed.add(refusal(document, tmp_path))
+        seen.add(refusal(document, tmp_path))
+    seen |= {text_refusal(edit, tmp_path) for edit in REFUSED_TEXT.values()}
     prefix = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): "
     quoted = {line.removeprefix(prefix) for block in quoted_lines(DOC) for line in block if line.startswith(prefix)}
     quoted |= {span for span in spans(MEANINGS["changes[].type"]) if span.startswith("changes.")}
     assert len(quoted) > 5
-    assert quoted <= printed
+    assert quoted <= seen
 
 
 @pytest.mark.parametrize(("planned", "live"), [("sha256:1", "sha256:2"), (ABSENT, "sha256:2"), ("sha256:1", ABSENT)])
@@ -589,6 +672,18 @@ def apply(plan: Path, *args: str) -> Any:
     )
 
 
+def beside_tenant(plan: Path, name: str, fixture: str) -> Path:
+    """A copy of the saved plan in a new directory whose tenant.db (the backend the plan
+    names) is initialised from this fixture text."""
+    where = plan.parent / name
+    where.mkdir()
+    (where / "tenant.yaml").write_text(fixture)
+    assert run_orgstate("local", "init", "--from", "tenant.yaml", "--db", "tenant.db", cwd=where).returncode == 0
+    copy = where / "plan.json"
+    shutil.copy(plan, copy)
+    return copy
+
+
 def assert_quoted(printed: str) -> None:
     """The doc quotes these lines of what orgstate printed, in this order (maybe not all)."""
     lines = printed.strip().splitlines()
@@ -611,10 +706,7 @@ def test_a_stale_plan_is_refused_as_documented(example_plan: Path) -> None:
         "  - {id: eng-robotics-firmware, name: Firmware, parent: eng-robotics, order: 23}",
     )
     assert edited.count("\n") == fixture.count("\n") and edited != fixture
-    where = example_plan.parent
-    (where / "changed.yaml").write_text(edited)
-    assert run_orgstate("local", "init", "--from", "changed.yaml", "--db", "changed.db", cwd=where).returncode == 0
-    result = apply(example_plan, "--backend", "local:changed.db")
+    result = apply(beside_tenant(example_plan, "changed", edited), "--backend", "local:tenant.db")
     assert result.returncode == 1
     assert result.stderr.strip() in DOC
     assert_quoted(result.stderr)
@@ -622,38 +714,377 @@ def test_a_stale_plan_is_refused_as_documented(example_plan: Path) -> None:
 
 def test_a_resumed_run_whose_work_was_undone_is_refused_as_documented(example_plan: Path) -> None:
     """The plan applied, then the tenant put back as it was (the same database file)."""
-    where = example_plan.parent
-    fixture = str(EXAMPLES / "tenant.yaml")
-    assert run_orgstate("local", "init", "--from", fixture, "--db", "resumed.db", cwd=where).returncode == 0
-    assert apply(example_plan, "--backend", "local:resumed.db").returncode == 0
-    (where / "resumed.db").unlink()
-    assert run_orgstate("local", "init", "--from", fixture, "--db", "resumed.db", cwd=where).returncode == 0
-    again = apply(example_plan, "--backend", "local:resumed.db")
+    fixture = (EXAMPLES / "tenant.yaml").read_text()
+    plan = beside_tenant(example_plan, "resumed", fixture)
+    assert apply(plan, "--backend", "local:tenant.db").returncode == 0
+    (plan.parent / "tenant.db").unlink()
+    assert run_orgstate("local", "init", "--from", "tenant.yaml", "--db", "tenant.db", cwd=plan.parent).returncode == 0
+    again = apply(plan, "--backend", "local:tenant.db")
     assert again.returncode == 1
     assert_quoted(again.stderr)
 
 
+def with_an_error(document: dict[str, Any]) -> None:
+    document["diagnostics"].append({"severity": "error", "rule": "SEAT-CAPACITY", "message": "full"})
+    document["applyable"] = False
+
+
 @pytest.mark.parametrize(
-    ("edit", "stream", "printed"),
+    ("edit", "stream", "says"),
     [
-        (
-            lambda d: d["diagnostics"].append({"severity": "error", "rule": "SEAT-CAPACITY", "message": "full"}),
-            "stderr",
-            "error: the plan has errors and cannot be applied",
-        ),
+        (with_an_error, "stderr", "error: the plan has errors and cannot be applied"),
         (lambda d: d.update(changes=[], summary={}, fingerprints={}), "stdout", "Nothing to apply."),
     ],
 )
 def test_apply_says_what_the_doc_says_of_plans_it_does_not_run(
-    example_plan: Path, edit: Callable[[dict[str, Any]], None], stream: str, printed: str
+    example_plan: Path, edit: Callable[[dict[str, Any]], None], stream: str, says: str
 ) -> None:
+    """Plans saved like that (edited, and sealed again as orgstate would have)."""
     document = json.loads(example_plan.read_text())
     edit(document)
     edited = example_plan.parent / "edited.json"
-    edited.write_text(json.dumps(document))
+    edited.write_text(json.dumps(seal(document)))
     result = apply(edited, "--backend", "local:tenant.db")
-    assert getattr(result, stream).strip() == printed
-    assert f"`{printed}`" in DOC
+    assert getattr(result, stream).strip() == says
+    assert f"`{says}`" in DOC
+
+
+# -- the digest, the signature and consistency -------------------------------------------
+
+
+def section(heading: str) -> str:
+    """The doc's text under a heading, up to the next heading of the same or a higher level."""
+    level = re.match(r"#+", heading)
+    assert level
+    start = DOC.index(f"\n{heading}\n")
+    ends = [m.start() for m in re.finditer(rf"\n#{{1,{len(level.group())}}} ", DOC) if m.start() > start]
+    return DOC[start : min(ends, default=len(DOC))]
+
+
+def content_of(document: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in document.items() if key not in ("digest", "signature")}
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """The bytes the doc says the digest and the signature are computed over, written
+    out from its list, not with orgstate's code."""
+    return json.dumps(content_of(document), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def signed(document: dict[str, Any], key: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """A copy of the document sealed as `orgstate plan` does with this key set."""
+    with monkeypatch.context() as patch:
+        patch.setenv(PLAN_KEY_VARIABLE, key)
+        return seal(copy.deepcopy(document))
+
+
+def test_the_examples_digest_is_the_documented_recipe() -> None:
+    """Computed again with hashlib, from the doc's description, independently of `seal`."""
+    assert EXAMPLE["digest"] == "sha256:" + hashlib.sha256(canonical(EXAMPLE)).hexdigest()
+    assert "signature" not in EXAMPLE
+
+
+def test_the_docs_python_recipe_gives_the_examples_digest() -> None:
+    (recipe,) = re.findall(r"```python\n(.*?)```", section("### The digest and the signature"), re.S)
+    names: dict[str, Any] = {"plan": copy.deepcopy(EXAMPLE)}
+    exec(recipe, names)
+    assert names["digest"] == EXAMPLE["digest"]
+
+
+def test_the_recipe_holds_for_characters_beyond_ascii_and_for_the_signature(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written as they are, in UTF-8; the signature is the HMAC-SHA256 of the same bytes,
+    keyed with the key's UTF-8 bytes."""
+    document = copy.deepcopy(EXAMPLE)
+    change_of(document["changes"], "member.create")["after"]["name"] = "Tom Fischér \u2603"
+    key = "ключ" * PLAN_KEY_MIN_LENGTH
+    sealed = signed(document, key, monkeypatch)
+    assert "Fischér \u2603".encode() in canonical(sealed)
+    assert sealed["digest"] == "sha256:" + hashlib.sha256(canonical(sealed)).hexdigest()
+    mac = hmac.new(key.encode("utf-8"), canonical(sealed), hashlib.sha256).hexdigest()
+    assert sealed["signature"] == "hmac-sha256:" + mac
+    assert list(sealed)[-2:] == ["digest", "signature"]
+
+
+def test_a_plan_changed_after_it_was_made_is_refused_as_documented(tmp_path: Path) -> None:
+    document = copy.deepcopy(EXAMPLE)
+    change_of(document["changes"], "member.update")["after"]["job"]["title"] = "CTO"
+    line = printed(written(document, tmp_path, reseal=False))
+    assert line == "error: plan.json: the plan was changed after it was made (its digest does not match): plan again"
+    assert line in DOC
+    read_plan(written(document, tmp_path))  # the forger's copy, digest computed again, is read
+
+
+def signed_with_this_key(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return signed(EXAMPLE, KEY, monkeypatch)
+
+
+def signed_with_another_key(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    return signed(EXAMPLE, OTHER_KEY, monkeypatch)
+
+
+def changed_and_digested_again(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What someone without the key can do to a signed plan: change it, compute the
+    digest again, keep the signature."""
+    document = signed(EXAMPLE, KEY, monkeypatch)
+    change_of(document["changes"], "member.update")["after"]["job"]["title"] = "CTO"
+    forged = seal(content_of(document))
+    return {**forged, "signature": document["signature"]}
+
+
+# The rows of the doc's table of who reads what, by their first cell.
+SIGNING_CASES: dict[str, Callable[[pytest.MonkeyPatch], dict[str, Any]]] = {
+    "not signed": lambda _: copy.deepcopy(EXAMPLE),
+    "signed with this key": signed_with_this_key,
+    "signed with another key, or changed and its digest computed again": signed_with_another_key,
+}
+
+
+@pytest.mark.parametrize("row", rows(DOC, "Plan"), ids=lambda row: row[0])
+@pytest.mark.parametrize(("column", "key"), [(1, None), (2, KEY)], ids=["no key", "key set"])
+def test_the_signature_table_says_what_orgstate_reads(
+    row: list[str], column: int, key: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = [SIGNING_CASES[row[0]]]
+    if row[0].startswith("signed with another key"):
+        cases.append(changed_and_digested_again)
+    for case in cases:
+        document = case(monkeypatch)
+        if key is not None:
+            monkeypatch.setenv(PLAN_KEY_VARIABLE, key)
+        path = written(document, tmp_path, reseal=False)
+        if row[column] == "read":
+            read_plan(path)
+        else:
+            assert row[column] == "refused"
+            assert printed(path) in DOC
+        monkeypatch.delenv(PLAN_KEY_VARIABLE, raising=False)
+
+
+def test_the_signature_table_has_every_case() -> None:
+    assert [row[0] for row in rows(DOC, "Plan")] == list(SIGNING_CASES)
+
+
+# Each signature refusal: the key set while reading (or not), and the document.
+SIGNATURE_REFUSALS: dict[str, tuple[str | None, Callable[[pytest.MonkeyPatch], dict[str, Any]]]] = {
+    "error: plan.json: the plan is signed, but ORGSTATE_PLAN_KEY is not set to check its signature": (
+        None,
+        signed_with_this_key,
+    ),
+    "error: plan.json: the plan is not signed, but ORGSTATE_PLAN_KEY is set: only signed plans are read": (
+        KEY,
+        lambda _: copy.deepcopy(EXAMPLE),
+    ),
+    "error: plan.json: the plan's signature does not match: it was not made with this key, or was changed": (
+        KEY,
+        signed_with_another_key,
+    ),
+    "error: ORGSTATE_PLAN_KEY is too short: use at least 32 random characters": (
+        "s" * (PLAN_KEY_MIN_LENGTH - 1),
+        lambda _: copy.deepcopy(EXAMPLE),
+    ),
+}
+
+
+@pytest.mark.parametrize("line", SIGNATURE_REFUSALS, ids=["not set", "not signed", "no match", "short key"])
+def test_each_signature_refusal_is_quoted_as_orgstate_prints_it(
+    line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, make = SIGNATURE_REFUSALS[line]
+    document = make(monkeypatch)
+    if key is not None:
+        monkeypatch.setenv(PLAN_KEY_VARIABLE, key)
+    assert printed(written(document, tmp_path, reseal=False)) == line
+    assert line in DOC
+
+
+def test_a_short_key_is_refused_when_signing_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, "s" * (PLAN_KEY_MIN_LENGTH - 1))
+    with pytest.raises(UsageError) as refused:
+        seal(EXAMPLE)
+    assert f"error: {refused.value}" in SIGNATURE_REFUSALS
+    assert f"at least {PLAN_KEY_MIN_LENGTH} characters" in DOC
+    assert f"A key shorter than {PLAN_KEY_MIN_LENGTH}\ncharacters is refused" in DOC
+
+
+def test_an_empty_key_counts_as_no_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = signed_with_this_key(monkeypatch)
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, "")
+    assert "signature" not in seal(EXAMPLE)
+    assert "is signed, but ORGSTATE_PLAN_KEY is not set" in printed(written(document, tmp_path, reseal=False))
+    assert "An empty value counts as\nno key" in DOC
+
+
+def test_a_signature_of_null_counts_as_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the `signature` row says."""
+    document = {**EXAMPLE, "signature": None}
+    read_plan(written(document, tmp_path, reseal=False))
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, KEY)
+    assert "is not signed" in printed(written(document, tmp_path, reseal=False))
+
+
+def with_an_error_kept_applyable(document: dict[str, Any]) -> None:
+    document["diagnostics"].append({"severity": "error", "rule": "SEAT-CAPACITY", "message": "full"})
+
+
+# Each edit of the doc's example that makes it not hold together; the doc quotes them all.
+INCONSISTENT = {
+    "an id twice": set_key("changes", "department.delete", "id", value="c0011"),
+    "a dependency on a later change": set_key("changes", "member.update", "depends_on", value=["c0009"]),
+    "a fingerprint missing": set_key("fingerprints", "member.bob", delete=True),
+    "a key that is not an address": set_key("fingerprints", "dept.eng", value=ABSENT),
+    "contents of a member": set_key("fingerprints", "member.bob#contents", value=ABSENT),
+    "a fingerprint no change needs": set_key("fingerprints", "member.nobody", value=ABSENT),
+    "applyable with an error": with_an_error_kept_applyable,
+    "a summary that does not count": set_key("summary", "member.create", value=2),
+}
+INCONSISTENT_PREFIX = "error: plan.json: the plan is not consistent: "
+
+
+def inconsistency(edit: Callable[[dict[str, Any]], None], tmp_path: Path) -> str:
+    document = copy.deepcopy(EXAMPLE)
+    edit(document)
+    return printed(written(document, tmp_path))
+
+
+@pytest.mark.parametrize("edit", INCONSISTENT.values(), ids=INCONSISTENT.keys())
+def test_each_inconsistency_is_quoted_as_orgstate_prints_it(
+    edit: Callable[[dict[str, Any]], None], tmp_path: Path
+) -> None:
+    line = inconsistency(edit, tmp_path)
+    assert line.startswith(INCONSISTENT_PREFIX) and ";" not in line
+    assert line in DOC
+
+
+def test_every_inconsistency_quoted_is_one_orgstate_prints(tmp_path: Path) -> None:
+    seen = {inconsistency(edit, tmp_path) for edit in INCONSISTENT.values()}
+    quoted = {line for block in quoted_lines(DOC) for line in block if line.startswith(INCONSISTENT_PREFIX)}
+    assert quoted == seen
+
+
+def test_every_refusal_of_reading_quoted_is_one_orgstate_prints(tmp_path: Path) -> None:
+    """No line the doc quotes for a plan orgstate will not read is made up."""
+    seen = {inconsistency(edit, tmp_path) for edit in INCONSISTENT.values()} | set(SIGNATURE_REFUSALS)
+    seen.add("error: plan.json: the plan was changed after it was made (its digest does not match): plan again")
+    prefix = f"error: plan.json: not an orgstate plan (format {FORMAT_VERSION}): "
+    quoted = [
+        line
+        for block in quoted_lines(DOC)
+        for line in block
+        if re.match(r"error: (plan\.json|ORGSTATE_PLAN_KEY)", line) and not line.startswith(prefix)
+    ]
+    assert len(quoted) == len(seen)
+    assert set(quoted) == seen
+
+
+def test_more_than_five_problems_are_counted(tmp_path: Path) -> None:
+    """Without fingerprints, each of the example's changes is one problem."""
+    document = copy.deepcopy(EXAMPLE)
+    document["fingerprints"] = {}
+    line = printed(written(document, tmp_path))
+    problems = line.removeprefix(INCONSISTENT_PREFIX).split("; ")
+    assert line.startswith(INCONSISTENT_PREFIX)
+    assert problems[5:] == [f"and {len(EXAMPLE['changes']) - 5} more"]
+    assert all(problem.startswith("fingerprints: nothing for ") for problem in problems[:5])
+    assert "up to five of its problems separated\nby `; `, then `and N more`" in DOC
+
+
+def test_a_cycle_is_refused(tmp_path: Path) -> None:
+    """The doc says no dependency goes round in a circle: two changes that wait for each
+    other, the first for a later one."""
+    document = copy.deepcopy(EXAMPLE)
+    change_of(document["changes"], "department.create")["depends_on"] = ["c0002"]
+    assert printed(written(document, tmp_path)) == (
+        INCONSISTENT_PREFIX + "changes: c0001 depends on c0002, which is not an earlier change of the plan"
+    )
+
+
+def test_what_consistency_does_not_ask_for(tmp_path: Path) -> None:
+    """Ids numbered otherwise are read."""
+    document = copy.deepcopy(EXAMPLE)
+    renumber = {change["id"]: f"c{2 * int(change['id'][1:]) + 10:05d}" for change in document["changes"]}
+    for change in document["changes"]:
+        change["id"] = renumber[change["id"]]
+        change["depends_on"] = [renumber[needed] for needed in change["depends_on"]]
+    plan = read_plan(written(document, tmp_path))
+    assert plan.changes[0].id == "c00012"
+    assert "they need not run from `c0001`\nwithout gaps" in DOC
+
+
+def test_the_checks_come_in_the_documented_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan that fails two checks is refused by the one the doc lists first."""
+    steps = re.findall(r"^\d\. \*\*([^*]+?)\.?\*\*", section("## Reading a saved plan"), re.M)
+    assert steps == ["JSON and the format", "The digest", "The signature", "Consistency"]
+
+    not_a_plan = {**EXAMPLE, "extra": 1}  # and its digest no longer matches
+    assert "Extra inputs" in printed(written(not_a_plan, tmp_path, reseal=False))
+
+    inconsistent = copy.deepcopy(EXAMPLE)
+    INCONSISTENT["a summary that does not count"](inconsistent)
+    assert "its digest does not match" in printed(written(inconsistent, tmp_path, reseal=False))
+
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, KEY)
+    assert "its digest does not match" in printed(written(inconsistent, tmp_path, reseal=False))  # and unsigned
+    with monkeypatch.context() as patch:
+        patch.setenv(PLAN_KEY_VARIABLE, OTHER_KEY)
+        sealed_elsewhere = seal(inconsistent)
+    assert "signature does not match" in printed(written(sealed_elsewhere, tmp_path, reseal=False))
+
+
+def test_apply_refuses_a_plan_made_for_another_backend_as_documented(
+    example_plan: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan names a Lark tenant; apply, told nothing, is set to the default."""
+    document = json.loads(example_plan.read_text())
+    document["backend"] = "lark:https://open.larksuite.com"
+    where = example_plan.parent / "elsewhere"
+    where.mkdir()
+    (where / "plan.json").write_text(json.dumps(seal(document)))
+    monkeypatch.delenv("ORGSTATE_BACKEND", raising=False)
+    result = apply(where / "plan.json")
+    assert result.returncode == 1
+    assert result.stderr.strip() in DOC
+    assert_quoted(result.stderr)
+    assert sorted(path.name for path in where.iterdir()) == ["plan.json"]  # nothing opened
+
+
+def test_two_spellings_of_one_tenant_are_the_same_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert same_backend("local:tenant.db", f"local:{tmp_path / 'tenant.db'}")
+    assert same_backend("local:./x/../tenant.db", "local:tenant.db")
+    assert same_backend("lark:https://open.larksuite.com", "lark:HTTPS://Open.LarkSuite.com/")
+    assert not same_backend("lark:https://open.larksuite.com", "lark:https://open.feishu.cn")
+    assert "resolved from the directory apply runs in, a `lark:` URL without regard to case or a\ntrailing slash" in DOC
+
+
+def verified(document: dict[str, Any], key: str) -> bool:
+    mac = hmac.new(key.encode(), canonical(document), hashlib.sha256).hexdigest()
+    return document.get("signature") == f"hmac-sha256:{mac}"
+
+
+def test_plan_signs_and_show_checks_with_the_key(
+    example_plan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`plan --out` and `--format json` sign, `show --format json` seals again; without
+    the key a signed plan is refused, and a short key refused when signing."""
+    make = ("plan", "-f", str(EXAMPLES / "org.yaml"), "--backend", f"local:{example_plan.parent / 'tenant.db'}")
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, KEY)
+    made = run_orgstate(*make, "--out", "plan.json", "--format", "json", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    shown = run_orgstate("show", "plan.json", "--format", "json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    for text in ((tmp_path / "plan.json").read_text(), made.stdout, shown.stdout):
+        assert verified(json.loads(text), KEY)
+
+    monkeypatch.delenv(PLAN_KEY_VARIABLE)
+    refused = run_orgstate("show", "plan.json", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() in SIGNATURE_REFUSALS
+
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, "s" * (PLAN_KEY_MIN_LENGTH - 1))
+    short = run_orgstate(*make, "--out", "short.json", cwd=tmp_path)
+    assert short.returncode == 1
+    assert short.stderr.strip() in SIGNATURE_REFUSALS
+    assert not (tmp_path / "short.json").exists()
 
 
 # -- links -------------------------------------------------------------------------------

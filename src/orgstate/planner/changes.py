@@ -197,16 +197,21 @@ class TransferItem(Payload):
 # -- changes -----------------------------------------------------------------------------
 
 
+# `c0012`: a change's place in its plan. The journal stores ids in a column this wide.
+CHANGE_ID_LENGTH = 16
+ChangeId = Annotated[str, Field(pattern=rf"^c[0-9]{{4,{CHANGE_ID_LENGTH - 1}}}$")]
+
+
 class BaseChange(BaseModel):
     """What every change has; `type`, `action`, `before` and `after` come with its class."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: Annotated[str, Field(pattern=r"^c[0-9]{4,}$")]
+    id: ChangeId
     address: str
     fields: tuple[str, ...] = ()
     reason: str = ""
-    depends_on: tuple[Annotated[str, Field(pattern=r"^c[0-9]{4,}$")], ...] = ()
+    depends_on: tuple[ChangeId, ...] = ()
     irreversible: bool = False
 
     type: str
@@ -463,10 +468,13 @@ for _class in CHANGE_CLASSES:
     ACTIONS[_type] = (*ACTIONS.get(_type, ()), _action)
 
 
-def _tag(value: Any) -> str:
+def _tag(value: Any) -> str | None:
+    """A change's (type, action) tag; None (refused by pydantic) for what is no change."""
     if isinstance(value, dict):
         return f"{value.get('type')}.{value.get('action')}"
-    return f"{value.type}.{value.action}"
+    if isinstance(value, BaseChange):
+        return f"{value.type}.{value.action}"
+    return None
 
 
 Change: TypeAlias = (

@@ -6,7 +6,10 @@ follows."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,11 +20,20 @@ from orgstate.diagnostics import Diagnostic
 from orgstate.errors import UsageError
 from orgstate.planner.changes import AnyChange, change_data
 from orgstate.planner.plan import Plan, SeatUse
+from orgstate.planner.soundness import plan_problems
+from orgstate.render.escape import json_text
 
 # 1.1: `plan_id`; addresses of group members are `group_member.<group>/<member>` and of
 # seats `seat.<member>`; a new or restored member's seat is a seat.assign of its own;
 # changes' payloads are typed (see schemas/plan.schema.json).
-FORMAT_VERSION = "1.1"
+# 1.2: `digest` (over the content) and, with a key, `signature`.
+FORMAT_VERSION = "1.2"
+# The environment variable that holds the key saved plans are signed and checked with.
+PLAN_KEY_VARIABLE = "ORGSTATE_PLAN_KEY"
+PLAN_KEY_MIN_LENGTH = 32
+SEAL_FIELDS = ("digest", "signature")
+# A plan of 100,000 new members is about 100 MiB; a file far beyond that is no plan.
+MAX_PLAN_BYTES = 512 * 2**20
 
 
 class Document(BaseModel):
@@ -48,7 +60,7 @@ class DiagnosticDocument(Document):
 
 
 class PlanDocument(Document):
-    format_version: Literal["1.1"]
+    format_version: Literal["1.2"]
     orgstate_version: str
     plan_id: Annotated[str, Field(pattern=r"^plan-[0-9a-z-]{1,64}$")]
     backend: str
@@ -60,8 +72,10 @@ class PlanDocument(Document):
     changes: list[AnyChange]
     seats: list[SeatUseDocument]
     diagnostics: list[DiagnosticDocument]
-    fingerprints: dict[str, str]
+    fingerprints: dict[str, Annotated[str, Field(pattern=r"^(absent|sha256:[0-9a-f]{64})$")]]
     ignored: list[str] = []
+    digest: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    signature: Annotated[str | None, Field(pattern=r"^hmac-sha256:[0-9a-f]{64}$")] = None
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -93,20 +107,68 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def render_plan_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False)
+    """The sealed document; its strings hold no raw control character (render/escape.py)."""
+    return json_text(seal(plan_document(plan)))
+
+
+def seal(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with its digest, and its signature when a key is set (replacing any)."""
+    content = {key: value for key, value in document.items() if key not in SEAL_FIELDS}
+    sealed = {**content, "digest": _digest(content)}
+    key = plan_key()
+    if key is not None:
+        sealed["signature"] = _signature(content, key)
+    return sealed
+
+
+def plan_key() -> bytes | None:
+    """The signing key from the environment; a key too short to resist guessing is refused."""
+    value = os.environ.get(PLAN_KEY_VARIABLE)
+    if not value:
+        return None
+    if len(value) < PLAN_KEY_MIN_LENGTH:
+        raise UsageError(f"{PLAN_KEY_VARIABLE} is too short: use at least {PLAN_KEY_MIN_LENGTH} random characters")
+    return value.encode()
+
+
+def _canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+def _digest(content: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(_canonical(content)).hexdigest()
+
+
+def _signature(content: dict[str, Any], key: bytes) -> str:
+    return "hmac-sha256:" + hmac.new(key, _canonical(content), hashlib.sha256).hexdigest()
 
 
 def read_plan(path: Path) -> Plan:
-    """A saved plan file back into a Plan; a file that is not one is a clear error."""
+    """A saved plan file back into a Plan, checked whole before anything uses it: the
+    format, the digest over its content (and the signature, when a key is set), and the
+    plan's own consistency. A file that fails any check is a clear error."""
+    refused = f"{path}: not an orgstate plan (format {FORMAT_VERSION})"
     try:
-        document = PlanDocument.model_validate_json(path.read_bytes())
+        if path.stat().st_size > MAX_PLAN_BYTES:
+            raise UsageError(f"{refused}: the file is over the limit of {MAX_PLAN_BYTES // 2**20} MiB")
+        text = path.read_bytes()
+        raw = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the plan: {exc.strerror}") from None
+    except RecursionError:
+        raise UsageError(f"{refused}: not JSON: nested too deeply") from None
+    except ValueError as exc:  # malformed JSON or UTF-8, a key twice, NaN, a number too long
+        raise UsageError(f"{refused}: not JSON: {exc}") from None
+    try:
+        document = PlanDocument.model_validate_json(text)  # in JSON's words: `null`, not `None`
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
-        raise UsageError(f"{path}: not an orgstate plan (format {FORMAT_VERSION}): {where}: {first['msg']}") from None
-    return Plan(
+        raise UsageError(f"{refused}: {where}: {first['msg']}") from None
+    _check_seal(path, raw)
+    plan = Plan(
         id=document.plan_id,
         backend=document.backend,
         config_digest=document.config_digest,
@@ -121,6 +183,43 @@ def read_plan(path: Path) -> Plan:
         fingerprints=document.fingerprints,
         ignored=tuple(document.ignored),
     )
+    problems = plan_problems(plan)
+    if document.applyable != plan.applyable:
+        problems.append(f"applyable: {str(document.applyable).lower()}, but the plan's diagnostics say otherwise")
+    if document.summary != plan.summary:
+        problems.append("summary: does not count the plan's changes")
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise UsageError(f"{path}: the plan is not consistent: {shown}")
+    return plan
+
+
+def _check_seal(path: Path, raw: dict[str, Any]) -> None:
+    content = {key: value for key, value in raw.items() if key not in SEAL_FIELDS}
+    if not hmac.compare_digest(raw["digest"], _digest(content)):
+        raise UsageError(f"{path}: the plan was changed after it was made (its digest does not match): plan again")
+    key = plan_key()
+    signature = raw.get("signature")
+    if key is None and signature is not None:
+        raise UsageError(f"{path}: the plan is signed, but {PLAN_KEY_VARIABLE} is not set to check its signature")
+    if key is not None and signature is None:
+        raise UsageError(f"{path}: the plan is not signed, but {PLAN_KEY_VARIABLE} is set: only signed plans are read")
+    if key is not None and not hmac.compare_digest(str(signature), _signature(content, key)):
+        raise UsageError(f"{path}: the plan's signature does not match: it was not made with this key, or was changed")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique: with a key twice, readers disagree on its value."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {json.dumps(key)} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def plan_schema() -> dict[str, Any]:
