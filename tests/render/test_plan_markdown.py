@@ -11,7 +11,7 @@ import pytest
 from orgstate.diagnostics import Diagnostic
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import SeatUse
-from orgstate.render.plan_markdown import code, escape, render_plan_markdown
+from orgstate.render.plan_markdown import render_plan_markdown
 from tests.render.plans import make_plan
 from tests.samples import change
 
@@ -114,34 +114,6 @@ def test_transfer_and_irreversible() -> None:
     start = lines.index("- `~` `resources.frank` transfer (offboarding entry) **irreversible**")
     assert lines[start + 1 : start + 3] == ["  - calendar (2): deleted", "  - docs (23) -> `bob` [default]"]
     assert "- `-` `member.frank` delete **irreversible**" in lines
-
-
-@pytest.mark.parametrize(
-    ("text", "escaped"),
-    [
-        ("a | b", "a \\| b"),
-        ("use `rm`", "use \\`rm\\`"),
-        ("<script>x</script>", "\\<script\\>x\\</script\\>"),
-        ("[link](x) *b*", "\\[link\\](x) \\*b\\*"),
-        ("two\nlines", "two lines"),
-    ],
-)
-def test_escape(text: str, escaped: str) -> None:
-    assert escape(text) == escaped
-
-
-@pytest.mark.parametrize(
-    ("text", "in_table", "span"),
-    [
-        ("plain", False, "`plain`"),
-        ("a`b", False, "``a`b``"),
-        ("``x`", False, "``` ``x` ```"),
-        ("a|b", False, "`a|b`"),
-        ("a|b", True, "`a\\|b`"),
-    ],
-)
-def test_code_span(text: str, in_table: bool, span: str) -> None:
-    assert code(text, in_table) == span
 
 
 def test_user_values_are_escaped() -> None:

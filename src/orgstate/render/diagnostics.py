@@ -1,13 +1,16 @@
-"""Diagnostics as text (one line each, editor-clickable) or as JSON (SPEC section 5)."""
+"""Diagnostics as text (one line each, editor-clickable) or as JSON (SPEC section 5).
+
+Messages quote configuration values and file names: each part of a line goes through
+`for_terminal`, and the JSON through `json_text` (render/escape.py)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 
 import click
 
 from orgstate.diagnostics import Diagnostic
+from orgstate.render.escape import for_terminal, json_text
 
 SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -15,9 +18,9 @@ SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 def diagnostic_line(diagnostic: Diagnostic, colour: bool = False) -> str:
     severity = diagnostic.severity
     label = click.style(severity, fg=SEVERITY_COLOURS[severity], bold=True) if colour else severity
-    where = f"{diagnostic.location}: " if diagnostic.location else ""
-    field = f"{diagnostic.path}: " if diagnostic.path else ""
-    return f"{where}{label} {diagnostic.rule} {field}{diagnostic.message}"
+    where = f"{for_terminal(diagnostic.location)}: " if diagnostic.location else ""
+    field = f"{for_terminal(diagnostic.path)}: " if diagnostic.path else ""
+    return f"{where}{label} {for_terminal(diagnostic.rule)} {field}{for_terminal(diagnostic.message)}"
 
 
 def summary_line(diagnostics: list[Diagnostic]) -> str:
@@ -32,4 +35,4 @@ def render_text(diagnostics: list[Diagnostic], colour: bool = False) -> str:
 
 
 def render_json(diagnostics: list[Diagnostic]) -> str:
-    return json.dumps({"diagnostics": [diagnostic.to_json() for diagnostic in diagnostics]}, indent=2)
+    return json_text({"diagnostics": [diagnostic.to_json() for diagnostic in diagnostics]})

@@ -1,4 +1,7 @@
-"""Drift reports as text, markdown (an issue or a chat message) and JSON."""
+"""Drift reports as text, markdown (an issue or a chat message) and JSON.
+
+Live values are whatever someone typed in the Lark console: every value from the
+report goes through the escaper of its format (render/escape.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from typing import Any
 
 from orgstate.drift.detect import KINDS, DriftItem, DriftReport
 from orgstate.render.diagnostics import diagnostic_line
-from orgstate.render.plan_markdown import code, diagnostic_item, escape
+from orgstate.render.escape import for_markdown, for_markdown_code, for_terminal, json_text
+from orgstate.render.plan_markdown import diagnostic_item
 
 NO_DRIFT = "No drift: the tenant matches the configuration."
 HEADINGS = {
@@ -35,21 +39,24 @@ def summary_line(report: DriftReport) -> str:
 
 
 def _text_line(item: DriftItem) -> str:
+    address, live, declared = (
+        for_terminal(v) for v in (item.address, show_value(item.live), show_value(item.declared))
+    )
     if item.kind == "changed":
-        return f"  ~ {item.address} {item.field}: live {show_value(item.live)}, declared {show_value(item.declared)}"
+        return f"  ~ {address} {for_terminal(item.field)}: live {live}, declared {declared}"
     if item.kind == "unmanaged":
-        return f"  + {item.address} (live: {show_value(item.live)})"
-    return f"  - {item.address} (declared: {show_value(item.declared)})"
+        return f"  + {address} (live: {live})"
+    return f"  - {address} (declared: {declared})"
 
 
 def render_drift_text(report: DriftReport) -> str:
-    lines = [f"orgstate drift for {report.backend} ({report.created_at})"]
+    lines = [f"orgstate drift for {for_terminal(report.backend)} ({for_terminal(report.created_at)})"]
     for kind in KINDS:
         items = [item for item in report.items if item.kind == kind]
         if items:
             lines += ["", f"{HEADINGS[kind]}:", *(_text_line(item) for item in items)]
     if report.ignored:
-        lines += ["", f"Ignored (policy.ignore): {', '.join(report.ignored)}"]
+        lines += ["", f"Ignored (policy.ignore): {', '.join(for_terminal(name) for name in report.ignored)}"]
     if report.diagnostics:
         lines += ["", f"{NOTES}:", *(f"  {diagnostic_line(d)}" for d in report.diagnostics)]
     return "\n".join([*lines, "", summary_line(report)])
@@ -57,16 +64,16 @@ def render_drift_text(report: DriftReport) -> str:
 
 def render_drift_markdown(report: DriftReport) -> str:
     lines = [
-        f"## orgstate drift: {escape(summary_line(report))}",
+        f"## orgstate drift: {for_markdown(summary_line(report))}",
         "",
-        f"Backend {code(report.backend)}, {escape(report.created_at)}.",
+        f"Backend {for_markdown_code(report.backend)}, {for_markdown(report.created_at)}.",
         "",
     ]
     if report.has_drift:
         lines += ["| Kind | Object | Field | Live | Declared |", "| --- | --- | --- | --- | --- |"]
         lines += [
-            f"| {item.kind} | {code(item.address, in_table=True)} | {escape(item.field or '')} | "
-            f"{escape(show_value(item.live))} | {escape(show_value(item.declared))} |"
+            f"| {item.kind} | {for_markdown_code(item.address, in_table=True)} | {for_markdown(item.field or '')} | "
+            f"{for_markdown(show_value(item.live))} | {for_markdown(show_value(item.declared))} |"
             for item in report.items
         ]
     if report.diagnostics:
@@ -95,4 +102,4 @@ def drift_document(report: DriftReport) -> dict[str, Any]:
 
 
 def render_drift_json(report: DriftReport) -> str:
-    return json.dumps(drift_document(report), indent=2, ensure_ascii=False, default=str)
+    return json_text(drift_document(report), default=str)

@@ -2,7 +2,8 @@
 
 The page loads nothing: the style is inline, there is no script, no font, no image; the
 only URL in it is the SVG namespace. Every user value (backend, addresses, fields,
-values, plan ids, ignored objects) goes through `html.escape`.
+values, plan ids, ignored objects, notes) goes through `for_html` (render/escape.py):
+markup is escaped, and control characters and bidi overrides are shown as escapes.
 
 What a script or a test can rely on:
 
@@ -28,13 +29,13 @@ on one side are marked), mappings as `key: value` pairs, an empty string or list
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from html import escape
 from typing import Any
 
 from orgstate.diagnostics import Diagnostic
 from orgstate.drift.detect import DriftItem, DriftReport
 from orgstate.planner.plan import SeatUse
 from orgstate.render.drift import NOTES
+from orgstate.render.escape import for_html
 
 TITLE = "orgstate drift report"
 NO_DRIFT = "No drift: the tenant matches the configuration."
@@ -186,8 +187,7 @@ def render_drift_html(report: DriftReport) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+_e = for_html  # short: it is on every line
 
 
 def _summary(report: DriftReport) -> list[str]:

@@ -10,21 +10,21 @@ many were left out. If the head alone is still too long, infos and then warnings
 reduced to a count, then the seats table is dropped, then errors are left out from the
 end with a note; the summary table is always kept.
 
-Escaping: user values (names, ids, reasons, messages) are escaped with backslashes
-(`|`, `<`, `>`, backticks and the emphasis and link characters), so they cannot break a
-table, open HTML or start a code span. Values shown in backticks are code spans, in
-which markdown is literal: they are fenced with more backticks than they contain, and a
-`|` in a table cell is written `\\|` (GFM splits cells before reading code spans)."""
+Escaping (render/escape.py): every value that came from input (names, ids, reasons,
+messages, file names) is either text, through `for_markdown` (control characters shown
+as escapes, a backslash before each character markdown acts on, no `@` mentions), or a
+code span, through `for_markdown_code`; so it cannot break a table, a code span or a
+`<details>` block, open HTML or a link, or notify anyone."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from functools import partial
 
 from orgstate.diagnostics import Diagnostic
 from orgstate.planner.changes import ACTIONS, Change
 from orgstate.planner.plan import Plan, SeatUse
+from orgstate.render.escape import for_markdown, for_markdown_code
 from orgstate.render.plan_text import (
     NO_CHANGES,
     SYMBOLS,
@@ -43,24 +43,6 @@ from orgstate.render.plan_text import (
 LIMIT = 65_000
 TYPE_ORDER = tuple(ACTIONS)
 WITHOUT_SEAT_SHOWN = 20
-_SPECIAL = re.compile(r"([\\`*_\[\]|<>])")
-_BACKTICKS = re.compile(r"`+")
-
-
-def escape(text: str) -> str:
-    """Plain text that markdown shows as written, on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
-
-
-def code(text: str, in_table: bool = False) -> str:
-    """`text` as a code span, fenced with more backticks than it holds."""
-    text = " ".join(str(text).splitlines())
-    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
-    if text.startswith("`") or text.endswith("`"):
-        text = f" {text} "
-    if in_table:
-        text = text.replace("|", "\\|")
-    return f"{fence}{text}{fence}"
 
 
 def _title(plan: Plan) -> str:
@@ -86,13 +68,13 @@ def _summary(plan: Plan) -> list[str]:
 
 
 def _meta(plan: Plan) -> str:
-    meta = f"Backend {code(plan.backend)}, created {escape(plan.created_at)}."
+    meta = f"Backend {for_markdown_code(plan.backend)}, created {for_markdown(plan.created_at)}."
     ignored = ignored_sentence(plan)
-    return f"{meta} {escape(ignored)}." if ignored else meta
+    return f"{meta} {for_markdown(ignored)}." if ignored else meta
 
 
 def _without_seat(seat: SeatUse) -> str:
-    names = ", ".join(code(name, in_table=True) for name in seat.without_seat[:WITHOUT_SEAT_SHOWN])
+    names = ", ".join(for_markdown_code(name, in_table=True) for name in seat.without_seat[:WITHOUT_SEAT_SHOWN])
     more = len(seat.without_seat) - WITHOUT_SEAT_SHOWN
     return f"{names} and {more} more" if more > 0 else names
 
@@ -109,21 +91,21 @@ def _seats(plan: Plan) -> list[str]:
     for seat in plan.seats:
         free = free_after(seat)
         lines.append(
-            f"| {code(seat.plan, in_table=True)} | {seat.purchased} | {seat.assigned_before} | {seat.assigned_after}"
-            f" | {f'**{free}**' if free < 0 else free} | {_without_seat(seat)} |"
+            f"| {for_markdown_code(seat.plan, in_table=True)} | {seat.purchased} | {seat.assigned_before} "
+            f"| {seat.assigned_after} | {f'**{free}**' if free < 0 else free} | {_without_seat(seat)} |"
         )
     return lines
 
 
 def diagnostic_item(diagnostic: Diagnostic) -> str:
-    parts = [f"**{diagnostic.severity}**", code(diagnostic.rule)]
+    parts = [f"**{diagnostic.severity}**", for_markdown_code(diagnostic.rule)]
     if diagnostic.location:
-        parts.append(code(diagnostic.location))
+        parts.append(for_markdown_code(diagnostic.location))
     if diagnostic.path:
-        parts.append(code(diagnostic.path))
+        parts.append(for_markdown_code(diagnostic.path))
     if diagnostic.address:
-        parts.append(code(diagnostic.address))
-    return f"- {' '.join(parts)}: {escape(diagnostic.message)}"
+        parts.append(for_markdown_code(diagnostic.address))
+    return f"- {' '.join(parts)}: {for_markdown(diagnostic.message)}"
 
 
 def _diagnostics(diagnostics: list[Diagnostic], listed: frozenset[str], errors_shown: int | None = None) -> list[str]:
@@ -155,21 +137,26 @@ def _diagnostics(diagnostics: list[Diagnostic], listed: frozenset[str], errors_s
 
 
 def _transfer_item(transfer: Transfer) -> str:
-    text = escape(transfer.resource) if transfer.count is None else f"{escape(transfer.resource)} ({transfer.count})"
-    text += f" -> {code(transfer.to)}" if transfer.to else f": {escape(transfer.outcome)}"
+    text = (
+        for_markdown(transfer.resource)
+        if transfer.count is None
+        else f"{for_markdown(transfer.resource)} ({transfer.count})"
+    )
+    text += f" -> {for_markdown_code(transfer.to)}" if transfer.to else f": {for_markdown(transfer.outcome)}"
     return f"{text} [default]" if transfer.default else text
 
 
 def change_item(change: Change) -> str:
     """One change as a bullet, with its field changes or transfers as sub-bullets."""
-    head = f"- `{SYMBOLS[change.action]}` {code(change.address)} {change.action}"
+    head = f"- `{SYMBOLS[change.action]}` {for_markdown_code(change.address)} {change.action}"
     if change.reason:
-        head += f" ({escape(change.reason)})"
+        head += f" ({for_markdown(change.reason)})"
     if change.irreversible:
         head += " **irreversible**"
     lines = [head]
     for path, old, new in field_changes(change):
-        lines.append(f"  - {code(path)}: {code(value_text(old))} -> {code(value_text(new))}")
+        old_text, new_text = for_markdown_code(value_text(old)), for_markdown_code(value_text(new))
+        lines.append(f"  - {for_markdown_code(path)}: {old_text} -> {new_text}")
     for transfer in transfers(change):
         lines.append(f"  - {_transfer_item(transfer)}")
     return "\n".join(lines)

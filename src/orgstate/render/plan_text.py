@@ -6,7 +6,9 @@ first; the summary line; and, when the plan has errors, why it cannot be applied
 
 The helpers that read a change's payload (`field_changes`, `created_fields`,
 `transfers`) and count it (`SYMBOLS`, `kind_counts`) are shared with the markdown
-renderer, so both forms say the same thing."""
+renderer, so both forms say the same thing. They return values as they are; this
+renderer writes each through `for_terminal` (render/escape.py), so no name or message
+can send a control sequence to the terminal."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from orgstate.diagnostics import SEVERITY_ORDER, Diagnostic
 from orgstate.planner.changes import Change, ResourcesTransfer
 from orgstate.planner.plan import Plan, SeatUse
 from orgstate.render.diagnostics import diagnostic_line
+from orgstate.render.escape import for_terminal
 
 # Every action of SPEC section 5 and its symbol: `+` brings something in, `~` changes
 # something that stays, `-` takes something away. The summary line counts by symbol.
@@ -181,9 +184,10 @@ def transfers(change: Change) -> list[Transfer]:
 
 
 def transfer_text(transfer: Transfer) -> str:
-    """`docs (23) -> bob [default]` or `calendar_past (9): deleted [default]`."""
-    text = transfer.resource if transfer.count is None else f"{transfer.resource} ({transfer.count})"
-    text += f" -> {transfer.to}" if transfer.to else f": {transfer.outcome}"
+    """`docs (23) -> bob [default]` or `calendar_past (9): deleted [default]`, for a terminal."""
+    resource = for_terminal(transfer.resource)
+    text = resource if transfer.count is None else f"{resource} ({transfer.count})"
+    text += f" -> {for_terminal(transfer.to)}" if transfer.to else f": {for_terminal(transfer.outcome)}"
     return f"{text} [default]" if transfer.default else text
 
 
@@ -201,16 +205,19 @@ class _Style:
 
 def _change_block(change: Change, style: _Style) -> list[str]:
     mark = symbol(change)
-    head = f"  {style(mark, fg=SYMBOL_COLOURS[mark], bold=True)} {style(change.address, bold=True)} {change.action}"
+    address, action = for_terminal(change.address), for_terminal(change.action)
+    head = f"  {style(mark, fg=SYMBOL_COLOURS[mark], bold=True)} {style(address, bold=True)} {action}"
     if change.reason:
-        head += f" ({change.reason})"
+        head += f" ({for_terminal(change.reason)})"
     if change.irreversible:
         head += f" {style(IRREVERSIBLE, fg='red')}"
     lines = [head]
     for path, old, new in field_changes(change):
-        lines.append(f"{INDENT}{path}: {value_text(old)} -> {value_text(new)}")
+        lines.append(
+            f"{INDENT}{for_terminal(path)}: {for_terminal(value_text(old))} -> {for_terminal(value_text(new))}"
+        )
     for path, value in created_fields(change):
-        lines.append(f"{INDENT}{path}: {value_text(value)}")
+        lines.append(f"{INDENT}{for_terminal(path)}: {for_terminal(value_text(value))}")
     for transfer in transfers(change):
         lines.append(f"{INDENT}{transfer_text(transfer)}")
     return lines
@@ -218,7 +225,13 @@ def _change_block(change: Change, style: _Style) -> list[str]:
 
 def _seats_table(seats: tuple[SeatUse, ...], style: _Style) -> list[str]:
     rows = [
-        (seat.plan, str(seat.purchased), str(seat.assigned_before), str(seat.assigned_after), str(free_after(seat)))
+        (
+            for_terminal(seat.plan),
+            str(seat.purchased),
+            str(seat.assigned_before),
+            str(seat.assigned_after),
+            str(free_after(seat)),
+        )
         for seat in seats
     ]
     widths = [max(len(row[i]) for row in [SEATS_HEADINGS, *rows]) for i in range(len(SEATS_HEADINGS))]
@@ -231,9 +244,9 @@ def _seats_table(seats: tuple[SeatUse, ...], style: _Style) -> list[str]:
     for seat, row in zip(seats, rows, strict=True):
         text = line(row)
         lines.append(style(text, fg="red") if free_after(seat) < 0 else text)
-    for seat in seats:
+    for seat, row in zip(seats, rows, strict=True):
         if seat.without_seat:
-            lines.append(f"  {seat.plan}: no seat for {', '.join(seat.without_seat)}")
+            lines.append(f"  {row[0]}: no seat for {', '.join(for_terminal(name) for name in seat.without_seat)}")
     return lines
 
 
@@ -249,7 +262,10 @@ def ignored_sentence(plan: Plan, shown: int = 20) -> str | None:
 def render_plan_text(plan: Plan, colour: bool = False) -> str:
     """The plan for a terminal; ANSI colour only when `colour` (the CLI decides)."""
     style = _Style(colour)
-    lines = [style(f"orgstate plan for {plan.backend}", bold=True) + f" (created {plan.created_at})"]
+    lines = [
+        style(f"orgstate plan for {for_terminal(plan.backend)}", bold=True)
+        + f" (created {for_terminal(plan.created_at)})"
+    ]
     if plan.has_changes:
         legend = ", ".join(f"{style(mark, fg=SYMBOL_COLOURS[mark])} {kind}" for mark, kind in SYMBOL_KINDS.items())
         lines += ["", f"Symbols: {legend}; {style(IRREVERSIBLE, fg='red')} cannot be undone.", ""]
@@ -259,7 +275,7 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         lines += ["", *_seats_table(plan.seats, style)]
     ignored = ignored_sentence(plan)
     if ignored:
-        lines += ["", ignored]
+        lines += ["", for_terminal(ignored)]
     if plan.diagnostics:
         lines += ["", style("Diagnostics:", bold=True)]
         lines += [diagnostic_line(diagnostic, colour) for diagnostic in ordered_diagnostics(plan.diagnostics)]
