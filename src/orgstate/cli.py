@@ -7,37 +7,44 @@ becomes one clear line and exit 1; anything else is a bug and says so.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
+import re
+import signal
 import sys
+import threading
 import tomllib
 import traceback
-from collections.abc import Sequence
-from contextlib import closing
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
 from orgstate import __version__
 from orgstate.appliers.base import Backend, LooksUpMembers
-from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
+from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend, same_backend
 from orgstate.config.loader import LoadedConfig, load_config
 from orgstate.config.schema import org_schema_text
 from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.drift.detect import detect_drift
 from orgstate.errors import ConfigError, OrgstateError, UsageError
-from orgstate.executor.apply import ApplyResult, apply_plan
+from orgstate.executor.apply import ApplyResult, StopRequest, apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.export.document import export_document
 from orgstate.export.merge import merge_into
 from orgstate.export.split import write_split
 from orgstate.export.writer import HEADER, to_yaml, write_new
 from orgstate.planner.build import build_plan
-from orgstate.planner.context import PlanOptions
+from orgstate.planner.context import CAPABILITIES, PlanOptions
 from orgstate.planner.fingerprints import bytes_digest
 from orgstate.planner.plan import Plan
+from orgstate.render.audit import render_audit_log
 from orgstate.render.diagnostics import render_json, render_text
 from orgstate.render.drift import render_drift_json, render_drift_markdown, render_drift_text, summary_line
 from orgstate.render.drift_html import render_drift_html
+from orgstate.render.escape import for_terminal
 from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
 from orgstate.render.plan_markdown import render_plan_markdown
 from orgstate.render.plan_text import render_plan_text
@@ -46,7 +53,7 @@ from orgstate.render.tenant import render_tenant_json, render_tenant_text
 from orgstate.rules import check_static
 from orgstate.rules.context import RuleContext
 from orgstate.statestore import open_store
-from orgstate.statestore.store import this_holder
+from orgstate.statestore.store import describe_lock, format_duration, this_holder
 from orgstate.tenant import Tenant
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from orgstate.tenant.snapshot import read_state
@@ -218,17 +225,40 @@ state_option = click.option(
 )
 
 
+class Duration(click.ParamType):
+    """A duration as Terraform writes them: 30s, 5m, 1h30m, 500ms; a bare number is seconds."""
+
+    name = "duration"
+    UNITS: ClassVar[dict[str, float]] = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        text = str(value).strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            return float(text)
+        if not text or self.PART.sub("", text):
+            self.fail(f"{value!r} is not a duration like 30s, 5m or 1h30m", param, ctx)
+        return sum(float(number) * self.UNITS[unit] for number, unit in self.PART.findall(text))
+
+
+lock_timeout_option = click.option(
+    "--lock-timeout",
+    type=Duration(),
+    default="0s",
+    show_default=True,
+    metavar="DURATION",
+    help="While another apply holds the lock, wait up to this long for it (30s, 5m); 0 fails at once.",
+)
+
+
 @cli.command()
 @click.argument("plan_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @config_option
-@click.option(
-    "--backend",
-    "backend_url",
-    default=None,
-    envvar="ORGSTATE_BACKEND",
-    help="Default: the saved plan's backend, else local:.orgstate/tenant.db.",
-)
+@backend_option
 @state_option
+@lock_timeout_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (CI).")
 @click.option("--allow-removals", type=click.IntRange(min=0), help="Allow up to N destructive changes.")
 @click.option(
@@ -241,8 +271,9 @@ state_option = click.option(
 def apply(
     plan_file: Path | None,
     paths: tuple[Path, ...],
-    backend_url: str | None,
+    backend_url: str,
     state_url: str | None,
+    lock_timeout: float,
     auto_approve: bool,
     allow_removals: int | None,
     passwords_dir: Path,
@@ -251,7 +282,13 @@ def apply(
     if plan_file is not None and paths:
         raise UsageError("give a saved plan or -f, not both")
     source = read_plan(plan_file) if plan_file is not None else _checked(paths, "text")
-    url = backend_url or (source.backend if isinstance(source, Plan) else DEFAULT_BACKEND)
+    if isinstance(source, Plan) and not same_backend(source.backend, backend_url):
+        # A saved plan never chooses where credentials go: the command line or orgstate.toml does.
+        raise UsageError(
+            f"the plan was made for {source.backend}, but apply is set to {backend_url} (--backend, "
+            "ORGSTATE_BACKEND or orgstate.toml): apply it there, or plan again for this backend"
+        )
+    url = backend_url
     with closing(open_backend(url)) as backend, closing(open_store(state_url)) as store:
         if isinstance(source, Plan):
             plan = source
@@ -266,9 +303,55 @@ def apply(
             click.echo("Nothing to apply.")
             return
         passwords = PasswordFile(passwords_dir, f"passwords-{plan.id}")
-        result = apply_plan(plan, backend, store, passwords, reporter_for_terminal())
-    _report_apply(plan, result)
+        held = store.current_lock() if lock_timeout > 0 else None
+        if held is not None:
+            click.echo(
+                for_terminal(f"The apply lock is held by {held.holder} (lock {held.id}, plan {held.plan_id}); ")
+                + f"waiting up to {format_duration(dt.timedelta(seconds=lock_timeout))} for it.",
+                err=True,
+            )
+        result = ApplyResult(plan.id)
+        try:
+            with _stop_on_signals() as stop:
+                apply_plan(
+                    plan,
+                    backend,
+                    store,
+                    passwords,
+                    reporter_for_terminal(),
+                    lock_timeout=lock_timeout,
+                    stop=stop,
+                    result=result,
+                )
+        finally:
+            if result.started:  # however it ended: what was done, and what is left
+                _report_apply(plan, result)
     sys.exit(0 if result.ok else 1)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[StopRequest]:
+    """While apply runs, a first SIGINT or SIGTERM asks it to stop after the change under
+    way (Terraform's graceful stop); a second one stops it at once."""
+    stop = StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handle(number: int, _frame: object) -> None:
+        name = signal.Signals(number).name
+        if stop.reason is not None:
+            raise KeyboardInterrupt(name)
+        stop.request(f"interrupted by {name}")
+        # os.write: no buffered stream may be re-entered from a signal handler.
+        os.write(2, f"\n{name} received: stopping after the change under way ({name} again stops at once)\n".encode())
+
+    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _approve(auto_approve: bool) -> None:
@@ -286,21 +369,43 @@ def _approve(auto_approve: bool) -> None:
         raise OrgstateError("apply cancelled")
 
 
+NOT_STARTED_LISTED = 10  # a run stopped early may leave thousands: name the first few
+
+
 def _report_apply(plan: Plan, result: ApplyResult) -> None:
+    """What the run did, however it ended; addresses and reasons (the backend's messages
+    quote live names) are written through for_terminal."""
+    counts = [
+        f"{len(result.done)} applied",
+        f"{result.earlier} done earlier",
+        f"{len(result.failed)} failed",
+        f"{len(result.skipped)} skipped",
+        *([f"{len(result.interrupted)} interrupted"] if result.interrupted else []),
+        f"{len(result.not_started)} not started",
+    ]
     click.echo(
-        f"Apply {'complete' if result.ok else 'incomplete'}: {len(result.done)} applied, "
-        f"{result.earlier} done earlier, {len(result.failed)} failed, {len(result.skipped)} skipped "
-        f"(plan {result.plan_id})."
+        f"Apply {'complete' if result.ok else 'incomplete'}: {', '.join(counts)} (plan {for_terminal(result.plan_id)})."
     )
-    changes = {change.id: change for change in plan.changes}
+    addresses = {change.id: for_terminal(f"{change.id} {change.address}") for change in plan.changes}
     for change_id, error in sorted(result.failed.items()):
-        click.echo(f"  failed  {change_id} {changes[change_id].address}: {error}")
+        click.echo(f"  failed      {addresses[change_id]}: {for_terminal(error)}")
     for change_id, why in sorted(result.skipped.items()):
-        click.echo(f"  skipped {change_id} {changes[change_id].address}: {why}")
+        click.echo(f"  skipped     {addresses[change_id]}: {for_terminal(why)}")
+    for change_id in sorted(result.interrupted):
+        click.echo(
+            f"  interrupted {addresses[change_id]}: under way when the run stopped "
+            "(the next run checks whether it took effect)"
+        )
+    for change_id in result.not_started[:NOT_STARTED_LISTED]:
+        click.echo(f"  not started {addresses[change_id]}")
+    if len(result.not_started) > NOT_STARTED_LISTED:
+        click.echo(f"  ... and {len(result.not_started) - NOT_STARTED_LISTED} more not started")
+    if result.stopped:
+        click.echo(f"Stopped: {for_terminal(result.stopped)}")
     if result.password_file:
-        click.echo(f"Initial passwords were written to {result.password_file} (readable by you only).")
+        click.echo(f"Initial passwords were written to {for_terminal(result.password_file)} (readable by you only).")
     if not result.ok:
-        click.echo("Run apply again to retry what failed; completed changes are not repeated.")
+        click.echo("Run apply again to retry what failed or did not run; completed changes are not repeated.")
 
 
 @cli.command("log")
@@ -310,28 +415,55 @@ def log_command(state_url: str | None, limit: int) -> None:
     """Show the audit log of applied operations."""
     with closing(open_store(state_url)) as store:
         entries = store.entries(limit)
-    if not entries:
-        click.echo("The audit log is empty.")
-    for entry in entries:
-        where = " ".join(part for part in (entry.plan_id, entry.change_id) if part)
-        click.echo(
-            f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {where} {entry.address} {entry.action}: "
-            f"{entry.outcome}" + (f" ({entry.message})" if entry.message else "")
-        )
+    click.echo(render_audit_log(entries))
 
 
 @cli.command()
 @click.argument("lock_id")
 @state_option
-def unlock(lock_id: str, state_url: str | None) -> None:
-    """Break a stale apply lock (one whose run died)."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Break the lock even while its holder looks alive, without asking (scripts).",
+)
+def unlock(lock_id: str, state_url: str | None, force: bool) -> None:
+    """Break the apply lock of a run that died; a live holder needs --force."""
     with closing(open_store(state_url)) as store:
-        if not store.break_lock(lock_id):
-            current = store.current_lock()
-            held = f"; the lock now is {current.id}, held by {current.holder}" if current else "; no lock is held"
+        lock = store.current_lock()
+        if lock is None or lock.id != lock_id:
+            held = f"; the lock now is {lock.id}, held by {lock.holder}" if lock else "; no lock is held"
             raise OrgstateError(f"no lock {lock_id}{held}")
-        store.record(this_holder(), "lock", "unlock", "done", f"broke lock {lock_id}")
-    click.echo(f"Released lock {lock_id}.")
+        status = store.status(lock)
+        click.echo(for_terminal(f"Lock {lock.id} is held by {describe_lock(lock)}; {status.why}."))
+        if status.alive and not force:
+            _confirm_force_unlock(lock.id, status.why)
+        # A holder judged dead is released only as it was judged: not if it renewed its heartbeat since.
+        if not store.break_lock(lock.id, expected=None if status.alive else lock):
+            raise OrgstateError(
+                f"lock {lock.id} changed while it was being released (its holder renewed it, or its run ended); "
+                "nothing was released"
+            )
+        forced = "forced, " if status.alive else ""
+        store.record(
+            this_holder(), "lock", "unlock", "done", f"broke lock {lock.id} of {lock.holder} ({forced}{status.why})"
+        )
+    click.echo(f"Released lock {for_terminal(lock_id)}.")
+
+
+def _confirm_force_unlock(lock_id: str, why: str) -> None:
+    """A holder that may still run: refused without a terminal, else asked, as Terraform's force-unlock asks."""
+    danger = "breaking the lock of an apply that is still running lets a second apply run beside it"
+    if not sys.stdin.isatty():
+        raise OrgstateError(
+            f"refusing to break lock {lock_id}: {why}, and {danger}. Wait for it to end or stop it; "
+            f"if you are sure it no longer runs: orgstate unlock {lock_id} --force"
+        )
+    click.echo(f"Careful: {danger}. Its next change would be refused, but the one under way finishes.")
+    answer = click.prompt(
+        "Do you really want to force-unlock? Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer != "yes":
+        raise OrgstateError("unlock cancelled: the lock is still held")
 
 
 @cli.command("reset-password")
@@ -347,6 +479,10 @@ def unlock(lock_id: str, state_url: str | None) -> None:
 def reset_password(member: str, send: str | None, out: Path | None, backend_url: str, state_url: str | None) -> None:
     """Reset a member's login password (business-email logins only)."""
     with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
+        if send is not None and "password_delivery" not in backend.capabilities:
+            raise UsageError(
+                f"{backend_url} cannot {CAPABILITIES['password_delivery']}: use --out FILE and hand it over"
+            )
         sink = (
             None
             if send is not None and out is None
@@ -354,7 +490,7 @@ def reset_password(member: str, send: str | None, out: Path | None, backend_url:
         )
         path = sink.reserve() if sink is not None else None
         try:
-            password = backend.reset_password(member)
+            password = backend.reset_password(member, send)
         except OrgstateError:
             if path is not None:
                 path.unlink()
@@ -427,15 +563,16 @@ def export_command(backend_url: str, out: Path | None, merge: Path | None, split
     header = HEADER.format(backend=backend_url)
     if merge is not None:
         changes = merge_into(merge, document)
-        click.echo(f"Merged into {merge}: " + (f"{len(changes)} change(s)" if changes else "nothing to change"))
+        summary = f"{len(changes)} change(s)" if changes else "nothing to change"
+        click.echo(f"Merged into {for_terminal(merge)}: {summary}")
         for change in changes:
-            click.echo(f"  {change}")
+            click.echo(f"  {for_terminal(change)}")
     elif split is not None:
         for path in write_split(split, document, header):
-            click.echo(f"wrote {path}")
+            click.echo(f"wrote {for_terminal(path)}")
     elif out is not None:
         write_new(out, to_yaml(document, header))
-        click.echo(f"wrote {out}")
+        click.echo(f"wrote {for_terminal(out)}")
     else:
         click.echo(to_yaml(document, header), nl=False)
 
@@ -546,7 +683,7 @@ def local_init(fixture: Path, db_path: Path, force: bool) -> None:
     state = load_fixture(fixture)
     init_tenant(db_path, state, replace=force)
     click.echo(
-        f"created {db_path}: {state.tenant.name}, {len(state.members)} members, "
+        f"created {db_path}: {for_terminal(state.tenant.name)}, {len(state.members)} members, "
         f"{len(state.departments)} departments, {len(state.user_groups)} user groups"
     )
 
@@ -593,10 +730,11 @@ def settings_defaults(path: Path = SETTINGS_FILE) -> dict[str, dict[str, object]
     return defaults
 
 
-def run() -> int:
-    """Run the command line and return its exit code; the one error boundary."""
+def run(args: Sequence[str] | None = None) -> int:
+    """Run the command line (`args`, else the process's) and return its exit code; the
+    one error boundary."""
     try:
-        cli.main(standalone_mode=False, default_map=settings_defaults())
+        cli.main(args=args, standalone_mode=False, default_map=settings_defaults())
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
@@ -610,7 +748,8 @@ def run() -> int:
     except OrgstateError as exc:
         if isinstance(exc, ConfigError) and exc.diagnostics:
             click.echo(render_text(exc.diagnostics), err=True)
-        click.echo(f"error: {exc}", err=True)
+        # A message may quote input (a forged plan's address, a live name): escaped, line by line.
+        click.echo("\n".join(for_terminal(line) for line in f"error: {exc}".split("\n")), err=True)
         return exc.exit_code
     except Exception:  # noqa: BLE001 - the one boundary: an unexpected exception is a bug
         click.echo("orgstate: internal error (this is a bug; please report it with the lines below)", err=True)

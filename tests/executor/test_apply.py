@@ -21,8 +21,7 @@ from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import Plan
-from orgstate.statestore import StateStore
-from orgstate.statestore.store import LockHeld
+from orgstate.statestore import Holder, LockHeld, StateStore
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from tests.conftest import EXAMPLES
 from tests.planner.conftest import declaring, live_state, member
@@ -150,7 +149,7 @@ def test_initial_passwords_go_to_a_private_file_only(tmp_path: Path, store: Stat
 
 def test_a_second_apply_is_refused_while_the_lock_is_held(tmp_path: Path, store: StateStore) -> None:
     backend = backend_for(tmp_path, TenantState.model_validate(live_state()))
-    held = store.acquire("another-plan", holder="ci@elsewhere pid 1")
+    held = store.acquire("another-plan", holder=Holder("ci", "elsewhere", 1, host_id="another-machine"))
     config, _ = failing_plan()
     plan = plan_for(OrgConfig.model_validate(config), backend)
     with pytest.raises(LockHeld) as caught:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orgstate.statestore import open_store
+from orgstate.statestore import Holder, open_store
 from tests.conftest import BACKENDS, EXAMPLES, run_orgstate
 
 ORG = str(EXAMPLES / "org.yaml")
@@ -71,14 +71,23 @@ def test_a_stale_saved_plan_is_refused_and_writes_nothing(workdir: Path) -> None
 @BACKENDS
 def test_a_second_apply_while_one_holds_the_lock_names_the_holder(workdir: Path, state_url: str) -> None:
     store = open_store(state_url)
-    lock = store.acquire("plan-elsewhere", holder="ci@runner-7 pid 4242")
+    lock = store.acquire("plan-elsewhere", holder=Holder("ci", "runner-7", 4242, host_id="runner-7-boot"))
     try:
         result = orgstate(workdir, "apply", "-f", ORG, "--auto-approve", "--state", state_url)
         assert result.returncode == 1
         assert "another apply holds the lock: ci@runner-7 pid 4242" in result.stderr
-        assert f"orgstate unlock {lock.id}" in result.stderr
-        assert orgstate(workdir, "unlock", lock.id, "--state", state_url).stdout.strip() == f"Released lock {lock.id}."
+        assert "last heartbeat" in result.stderr and f"orgstate unlock {lock.id}" in result.stderr
+        # Its heartbeat is fresh: unlock refuses without --force, and names the holder.
+        refused = orgstate(workdir, "unlock", lock.id, "--state", state_url)
+        assert refused.returncode == 1
+        assert f"refusing to break lock {lock.id}: it is alive: last heartbeat" in refused.stderr
+        assert f"orgstate unlock {lock.id} --force" in refused.stderr
+        assert "user ci, host runner-7, pid 4242" in refused.stdout
+        assert store.current_lock() == lock
+        forced = orgstate(workdir, "unlock", lock.id, "--force", "--state", state_url)
+        assert forced.returncode == 0 and forced.stdout.splitlines()[-1] == f"Released lock {lock.id}."
         assert orgstate(workdir, "unlock", lock.id, "--state", state_url).returncode == 1
+        assert any(f"broke lock {lock.id} of ci@runner-7 pid 4242 (forced" in e.message for e in store.entries())
         assert orgstate(workdir, "apply", "-f", ORG, "--auto-approve", "--state", state_url).returncode == 0
     finally:
         store.close()
@@ -103,6 +112,10 @@ def test_reset_password_writes_a_private_file_and_audits(workdir: Path) -> None:
     assert again.returncode == 1  # never overwrites a file
     sent = orgstate(workdir, "reset-password", "priya", "--send", "self")
     assert sent.returncode == 0 and "sent by self" in sent.stdout
+    tenant = sqlite3.connect(workdir / ".orgstate" / "tenant.db")
+    sends = tenant.execute("SELECT member, field FROM notifications WHERE field LIKE 'password%'").fetchall()
+    tenant.close()
+    assert sends == [("priya", "password sent by self")]
 
 
 def test_reset_password_follows_the_pages_rules(workdir: Path) -> None:

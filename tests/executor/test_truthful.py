@@ -5,11 +5,8 @@ starts only from the state its plan saw."""
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +25,7 @@ from orgstate.statestore import StateStore
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from tests.conftest import EXAMPLES
 from tests.planner.conftest import declaring, live_state
+from tests.terminal import read_until, start_on_terminal
 
 
 def tenant(tmp_path: Path, live: dict[str, Any], name: str = "tenant.db") -> LocalBackend:
@@ -188,16 +186,7 @@ def test_a_change_made_while_apply_waits_for_yes_is_caught(tmp_path: Path) -> No
         ).returncode
         == 0
     )
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orgstate", "apply", "-f", str(EXAMPLES / "org.yaml")],
-        cwd=tmp_path,
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    os.close(secondary)
+    process, primary = start_on_terminal("apply", "-f", str(EXAMPLES / "org.yaml"), cwd=tmp_path)
     output = read_until(primary, b"Only 'yes' will be accepted")
     assert b"Plan:" in output
     backend = LocalBackend(tmp_path / ".orgstate" / "tenant.db")
@@ -209,23 +198,3 @@ def test_a_change_made_while_apply_waits_for_yes_is_caught(tmp_path: Path) -> No
     assert b"the plan is stale" in rest and b"member.bob: changed since the plan" in rest
     os.close(primary)
     assert load_fixture(EXAMPLES / "tenant.yaml").members  # the fixture itself is untouched
-
-
-def read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
-    """Read a pseudo-terminal until `marker` appears (or, with None, until it closes)."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 0.2)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            return data
-        if not chunk:
-            return data
-        data += chunk
-        if marker is not None and marker in data:
-            return data
-    raise AssertionError(f"timed out; got {data[-500:]!r}")

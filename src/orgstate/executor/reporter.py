@@ -11,7 +11,8 @@ class Reporter:
         """`pending` of the plan's `total` changes remain to run."""
 
     def change_done(self, change: Change, status: str, detail: str) -> None:
-        """One change finished: status done, failed or skipped; detail says how."""
+        """One change finished: status done, failed or skipped; or the run stopped while it
+        was under way: status interrupted. detail says how."""
 
     def finished(self) -> None:
         """The run is over."""

@@ -1,6 +1,7 @@
 """Where orgstate keeps what it did: the apply journal, the lock and the audit log,
 in SQLite (default, `.orgstate/state.db`) or PostgreSQL (CI runners that share nothing)."""
 
-from orgstate.statestore.store import AuditEntry, Lock, StateStore, open_store
+from orgstate.statestore.holder import Holder
+from orgstate.statestore.store import AuditEntry, HolderStatus, Lock, LockHeld, LockLost, StateStore, open_store
 
-__all__ = ["AuditEntry", "Lock", "StateStore", "open_store"]
+__all__ = ["AuditEntry", "Holder", "HolderStatus", "Lock", "LockHeld", "LockLost", "StateStore", "open_store"]
