@@ -111,6 +111,19 @@ def test_reset_password_through_lark(emulators: list[Emulator], tmp_path: Path) 
     assert rows(emulator.db, "SELECT member FROM password_resets") == [("omar",)]
 
 
+def test_reset_password_through_lark_cannot_send_it(emulators: list[Emulator], tmp_path: Path) -> None:
+    """The reset call only sets a password: asked to send it, orgstate refuses before
+    resetting anything, rather than reset a password nobody receives."""
+    emulator = serve(emulators, tmp_path, "send")
+    result = emulator.run(
+        "reset-password", "omar", "--backend", emulator.backend, "--send", "email", "--state", "sqlite:s.db",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cannot send a reset password to the member's email or phone" in result.stderr
+    assert rows(emulator.db, "SELECT count(*) FROM password_resets") == [(0,)]
+
+
 # -- 2. initial passwords ----------------------------------------------------------------
 
 

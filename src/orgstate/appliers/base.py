@@ -75,8 +75,9 @@ class Backend(Protocol):
         handed over once."""
         ...
 
-    def reset_password(self, member_id: str) -> str:
-        """Reset a member's login password and return the new one."""
+    def reset_password(self, member_id: str, send: str | None = None) -> str:
+        """Reset a member's login password and return the new one; with `send` (a
+        Delivery), the tenant also sends it (needs the password_delivery capability)."""
         ...
 
     def close(self) -> None: ...

@@ -38,6 +38,7 @@ CAPABILITIES = {
     "admins": "name the founder and the admins",
     "rename": "change a member's User ID",
     "login_method": "set and read how a member logs in",
+    "password_delivery": "send a reset password to the member's email or phone, or to the admin",
     # One per resource type a leaver's transfer names (offboarding[].transfer).
     **{recipient(kind): f"send a leaver's {kind} to a recipient the configuration names" for kind in TRANSFER_KINDS},
 }

@@ -13,9 +13,10 @@ RESETS_PER_DAY = 5
 
 
 class PasswordOps(MemberOps):
-    def reset_password(self, member_id: str, password: str | None = None) -> str:
-        """Reset a member's login password and return it (the caller delivers it; it is
-        never logged or audited)."""
+    def reset_password(self, member_id: str, password: str | None = None, send: str | None = None) -> str:
+        """Reset a member's login password and return it: the caller keeps it, or with
+        `send` the console sends it ("Choose a way to send out the new password": email,
+        phone, or to the admin) and records that it did. It is never logged or audited."""
         with self.write("member.reset_password", f"member.{member_id}"):
             self.require("members")
             member = self.member(member_id)
@@ -53,4 +54,9 @@ class PasswordOps(MemberOps):
                 "INSERT INTO password_resets (admin, member, at) VALUES (?, ?, ?)",
                 (self.actor, member_id, self.now().isoformat()),
             )
+            if send is not None:
+                self.db.execute(
+                    "INSERT INTO notifications (member, field, at) VALUES (?, ?, ?)",
+                    (member_id, f"password sent by {send}", self.now().isoformat()),
+                )
             return password if password is not None else generate_password()

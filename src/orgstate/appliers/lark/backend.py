@@ -337,7 +337,8 @@ class LarkBackend:
         passwords, self._passwords = self._passwords, {}
         return passwords
 
-    def reset_password(self, member_id: str) -> str:
+    def reset_password(self, member_id: str, send: str | None = None) -> str:
+        assert send is None, "the Open API cannot deliver a password (no password_delivery capability)"
         password = generate_password()
         self._set_password(member_id, password)
         return password
