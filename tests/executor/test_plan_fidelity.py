@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from orgstate.appliers.local import LocalBackend
@@ -135,8 +135,51 @@ def scenario(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return config, live
 
 
+def _plans() -> list[dict[str, Any]]:
+    return [
+        {"id": plan, "edition": plan, "seats": 2, "starts": "2026-01-01", "expires": "2027-01-01"}
+        for plan in ("pro", "basic")
+    ]
+
+
+def _members(**seats: str | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": m,
+            "name": m.upper(),
+            "department": "eng",
+            "work_email": f"{m}@x.example",
+            **({"seat": s} if s != "-" else {}),
+        }
+        for m, s in seats.items()
+    ]
+
+
+# Found by the property: a group's seat moves to another plan, and one of its members
+# declares no seat; the release must hold whichever seat the group's change left.
+SEAT_NULL_IN_A_GROUP_THAT_CHANGES_PLAN = (
+    {
+        "version": 1,
+        "org": {"name": "X", "plans": _plans()},
+        "policy": {"seats": {"on_shortage": "warn"}, "invitations": {"require_approval": True}},
+        "departments": [{"id": "eng", "name": "Eng"}],
+        "members": _members(m0="-", m4=None),
+        "user_groups": [{"id": "seated", "name": "Seated", "seat": "pro", "members": ["m0", "m4"]}],
+    },
+    {
+        "version": 1,
+        "tenant": {"name": "X", "founder": "m0", "today": "2026-11-21", "admins": {"m0": ["primary"]}},
+        "org": {"plans": _plans()},
+        "departments": [{"id": "eng", "name": "Eng"}],
+        "members": _members(m0=None, m4="basic"),
+        "user_groups": [{"id": "seated", "name": "Seated", "seat": "basic", "members": ["m0", "m4"]}],
+    },
+)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(scenario())
+@example(SEAT_NULL_IN_A_GROUP_THAT_CHANGES_PLAN)
 def test_apply_does_what_the_plan_shows(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
     config_data, live = case
     config = OrgConfig.model_validate(config_data)

@@ -89,6 +89,24 @@ CASES = [
         [("REF-UNKNOWN", "seat_assignments[0].from_plan")],
     ),
     (
+        "what the tenant keeps unique besides ids",
+        org(
+            "  - {id: x, name: X, department: eng, departments: [eng-web, eng-web], phone: '+15550100001'}\n",
+            "user_groups:\n  - {id: g, name: G, members: [x, bob, x]}\n  - {id: h, name: G}\n",
+        ).replace(
+            "  - {id: eng-web, name: Web, parent: eng}\n",
+            "  - {id: eng-web, name: Web, parent: eng, order: 2}\n"
+            "  - {id: eng-api, name: Web, parent: eng, order: 2}\n",
+        ),
+        [
+            ("ID-UNIQUE", "departments[2].name"),
+            ("ID-UNIQUE", "departments[2].order"),
+            ("ID-UNIQUE", "members[2].departments[1]"),
+            ("ID-UNIQUE", "user_groups[0].members[2]"),
+            ("ID-UNIQUE", "user_groups[1].name"),
+        ],
+    ),
+    (
         "missing seat file",
         org(rest="seat_assignments:\n  - {plan: pro, from_file: nowhere.csv}\n"),
         [("REF-UNKNOWN", "seat_assignments[0].from_file")],

@@ -170,3 +170,73 @@ def test_a_fixture_without_any_name_says_where_to_put_one(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         load_fixture(path)
     assert [(d.rule, d.path) for d in caught.value.diagnostics] == [("CFG-SCHEMA", "tenant.name")]
+
+
+# What the tenant's database keeps unique, each repeated once; local init must refuse it
+# located, as validate does for a configuration, not stop at the database's constraint.
+REPEATS = {
+    "plan id": (
+        "plans: [{id: pro, edition: pro, seats: 5, starts: 2026-01-01, expires: 2027-01-01}]",
+        "plans: [{id: pro, edition: pro, seats: 5, starts: 2026-01-01, expires: 2027-01-01},"
+        " {id: pro, edition: basic, seats: 5, starts: 2026-01-01, expires: 2027-01-01}]",
+        "org.plans[1].id",
+    ),
+    "field id": ("fields: []", "fields: [{id: f, name: F, type: text}, {id: f, name: G, type: text}]", "fields[1].id"),
+    "department name under one parent": (
+        "  - {id: ops, name: Ops, parent: eng}",
+        "  - {id: ops, name: Web, parent: eng}",
+        "departments[2].name",
+    ),
+    "order under one parent": (
+        "  - {id: ops, name: Ops, parent: eng}",
+        "  - {id: ops, name: Ops, parent: eng, order: 1}",
+        "departments[2].order",
+    ),
+    "user group name": (
+        "  - {id: g2, name: G2, members: []}",
+        "  - {id: g2, name: G1, members: []}",
+        "user_groups[1].name",
+    ),
+    "group member": (
+        "  - {id: g1, name: G1, members: [boss]}",
+        "  - {id: g1, name: G1, members: [boss, boss]}",
+        "user_groups[0].members[1]",
+    ),
+    "department of a member": ("departments: [web]", "departments: [web, web]", "members[0].departments[1]"),
+    "admin role": ("admins: {boss: [billing]}", "admins: {boss: [billing, billing]}", "tenant.admins.boss[1]"),
+}
+UNIQUE = """\
+version: 1
+tenant: {name: Acme, founder: boss, today: 2026-11-21, admins: {boss: [billing]}}
+org:
+  plans: [{id: pro, edition: pro, seats: 5, starts: 2026-01-01, expires: 2027-01-01}]
+fields: []
+departments:
+  - {id: eng, name: Engineering}
+  - {id: web, name: Web, parent: eng, order: 1}
+  - {id: ops, name: Ops, parent: eng}
+members:
+  - {id: boss, name: Boss, department: eng, departments: [web], work_email: boss@b.example}
+user_groups:
+  - {id: g1, name: G1, members: [boss]}
+  - {id: g2, name: G2, members: []}
+"""
+
+
+def test_a_fixture_without_repeats_loads(tmp_path: Path) -> None:
+    path = tmp_path / "unique.yaml"
+    path.write_text(UNIQUE)
+    init_tenant(tmp_path / "tenant.db", load_fixture(path))
+
+
+@pytest.mark.parametrize("what", REPEATS)
+def test_a_fixture_that_repeats_what_the_tenant_keeps_unique_is_refused_located(tmp_path: Path, what: str) -> None:
+    original, repeated, where = REPEATS[what]
+    assert UNIQUE.count(original) == 1
+    path = tmp_path / "repeats.yaml"
+    path.write_text(UNIQUE.replace(original, repeated))
+    db = tmp_path / "tenant.db"
+    result = run_orgstate("local", "init", "--from", str(path), "--db", str(db))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"ID-UNIQUE {where}: {what} " in result.stderr, result.stderr
+    assert not db.exists()

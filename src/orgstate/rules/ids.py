@@ -1,10 +1,15 @@
-"""ID-UNIQUE: ids, and the member fields Lark keeps unique (emails, phone, employee id)."""
+"""ID-UNIQUE: ids, and what else Lark keeps unique: the member fields (emails, phone,
+employee id), department names and orders among siblings, user group names, and the
+items of a list (a group's members, a member's departments)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
 from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.model.config import OrgConfig
+from orgstate.model.live import TenantState
 from orgstate.rules.context import RuleContext
 
 UNIQUE_MEMBER_FIELDS = ("work_email", "business_email", "phone", "employee_id")
@@ -36,6 +41,15 @@ def duplicates(
             seen[key] = index
 
 
+def list_at(*path: str | int) -> Callable[[int], DocPath]:
+    """Locates the i-th item of the list at `path`."""
+
+    def at(index: int) -> DocPath:
+        return (*path, index)
+
+    return at
+
+
 def item_at(section: str, key: str, positions: Sequence[int] | None = None) -> Callable[[int], DocPath]:
     """Locates the i-th value at `section[i].key` (or at `section[positions[i]].key`)."""
 
@@ -45,12 +59,38 @@ def item_at(section: str, key: str, positions: Sequence[int] | None = None) -> C
     return at
 
 
+def organization_duplicates(org: OrgConfig | TenantState) -> Iterator[Diagnostic]:
+    """What a configuration and a tenant fixture alike must not repeat (the tenant's
+    database enforces each; member ids and fields are checked apart, since a fixture's
+    deleted members may repeat them)."""
+    yield from duplicates([plan.id for plan in org.org.plans], lambda i: ("org", "plans", i, "id"), "plan id")
+    for section in ("fields", "departments", "user_groups"):
+        items = getattr(org, section)
+        yield from duplicates([item.id for item in items], item_at(section, "id"), f"{KINDS[section]} id")
+    siblings: dict[str | None, list[int]] = defaultdict(list)
+    for i, department in enumerate(org.departments):
+        siblings[department.parent].append(i)
+    for positions in siblings.values():
+        if len(positions) > 1:
+            names = [org.departments[i].name for i in positions]
+            yield from duplicates(names, item_at("departments", "name", positions), "department name under one parent")
+            orders = [None if (o := org.departments[i].order) is None else str(o) for i in positions]
+            yield from duplicates(orders, item_at("departments", "order", positions), "order under one parent")
+    groups = org.user_groups
+    yield from duplicates([group.name for group in groups], item_at("user_groups", "name"), "user group name")
+    for i, group in enumerate(groups):
+        yield from duplicates(group.members, list_at("user_groups", i, "members"), "group member")
+    for i, member in enumerate(org.members):
+        if member.departments:
+            yield from duplicates(member.departments, list_at("members", i, "departments"), "department of a member")
+
+
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     config = ctx.config
-    yield from duplicates([plan.id for plan in config.org.plans], lambda i: ("org", "plans", i, "id"), "plan id")
-    for section, kind in KINDS.items():
+    yield from organization_duplicates(config)
+    for section in ("members", "offboarding"):
         items = getattr(config, section)
-        yield from duplicates([item.id for item in items], item_at(section, "id"), f"{kind} id")
+        yield from duplicates([item.id for item in items], item_at(section, "id"), f"{KINDS[section]} id")
     for name in UNIQUE_MEMBER_FIELDS:
         values = [getattr(member, name) for member in config.members]
         yield from duplicates(values, item_at("members", name), name.replace("_", " "), fold=name.endswith("email"))

@@ -16,7 +16,7 @@ from orgstate.model.config import OrgConfig
 from orgstate.model.live import LiveMember, TenantState
 from orgstate.planner.seats import resolve_seats
 from orgstate.rules.context import RuleContext
-from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates, item_at
+from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates, item_at, list_at, organization_duplicates
 from orgstate.rules.seats import rule_coverage
 from orgstate.tenant.rows import department_columns
 from orgstate.tenant.tenant import Tenant
@@ -88,6 +88,9 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
         yield from unknown("plan", group.seat, plans, ("user_groups", i, "seat"))
         for j, member_id in enumerate(group.members):
             yield from unknown("member", member_id, members, ("user_groups", i, "members", j))
+    yield from organization_duplicates(state)
+    for admin, roles in state.tenant.admins.items():
+        yield from duplicates(list(roles), list_at("tenant", "admins", admin), "admin role")
     positions = [i for i, _ in live]
     yield from duplicates([m.id for _, m in live], item_at("members", "id", positions), "member id")
     for name in UNIQUE_MEMBER_FIELDS:

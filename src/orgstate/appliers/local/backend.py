@@ -115,8 +115,8 @@ class LocalBackend:
         passwords, self._passwords = self._passwords, {}
         return passwords
 
-    def reset_password(self, member_id: str) -> str:
-        return self.tenant.reset_password(member_id)
+    def reset_password(self, member_id: str, send: str | None = None) -> str:
+        return self.tenant.reset_password(member_id, send=send)
 
     def close(self) -> None:
         self.tenant.close()
@@ -348,7 +348,10 @@ def _assign_seat(backend: LocalBackend, change: SeatAssign) -> Outcome:
 
 @handles(SeatRelease)
 def _release_seat(backend: LocalBackend, change: SeatRelease) -> Outcome:
-    if backend.held_seat(change.before.member) != change.before.plan:
+    # The plan promises no seat, whichever the member holds by now: an earlier change of
+    # the plan may have moved it (a group's seat changed to another plan); a change made
+    # outside the plan would have made it stale.
+    if backend.held_seat(change.before.member) is None:
         return Outcome.UNCHANGED
     backend.tenant.release_seats([change.before.member])
     return Outcome.DELETED
