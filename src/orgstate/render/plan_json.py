@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from orgstate import __version__
 from orgstate.diagnostics import Diagnostic
 from orgstate.errors import UsageError
+from orgstate.gcpause import gc_paused
 from orgstate.planner.changes import AnyChange, change_data
 from orgstate.planner.plan import Plan, SeatUse
 from orgstate.planner.soundness import plan_problems
@@ -145,6 +146,7 @@ def _signature(content: dict[str, Any], key: bytes) -> str:
     return "hmac-sha256:" + hmac.new(key, _canonical(content), hashlib.sha256).hexdigest()
 
 
+@gc_paused
 def read_plan(path: Path) -> Plan:
     """A saved plan file back into a Plan, checked whole before anything uses it: the
     format, the digest over its content (and the signature, when a key is set), and the
