@@ -7,12 +7,17 @@ that users see (SPEC section 5 gives the JSON shape).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 DocPath = tuple[str | int, ...]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# A file of a million repeated mistakes gets a short report: the first this many of
+# each rule in each file, then one line counting the rest.
+SHOWN_PER_RULE = 50
 
 
 @dataclass(frozen=True)
@@ -97,3 +102,43 @@ def format_path(path: DocPath) -> str:
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(diagnostic.is_error for diagnostic in diagnostics)
+
+
+def capped(
+    diagnostics: Iterable[Diagnostic],
+    file_of: Callable[[Diagnostic], Hashable],
+    name_of: Callable[[Hashable], str | None],
+) -> list[Diagnostic]:
+    """The first SHOWN_PER_RULE diagnostics of each rule in each file (`file_of` tells
+    which, `name_of` names it), and for each rule and file with more, one diagnostic
+    of the severest of those left out, where the first of them is, counting them.
+    Cheap: nothing is located yet, and only what is kept will be."""
+    kept: list[Diagnostic] = []
+    seen: Counter[tuple[str, Hashable]] = Counter()
+    severest: dict[tuple[str, Hashable], Severity] = {}
+    first_left_out: dict[tuple[str, Hashable], Diagnostic] = {}
+    for diagnostic in diagnostics:
+        key = (diagnostic.rule, file_of(diagnostic))
+        seen[key] += 1
+        if seen[key] <= SHOWN_PER_RULE:
+            kept.append(diagnostic)
+            continue
+        first_left_out.setdefault(key, diagnostic)
+        if SEVERITY_ORDER[diagnostic.severity] < SEVERITY_ORDER[severest.get(key, "info")]:
+            severest[key] = diagnostic.severity
+        else:
+            severest.setdefault(key, diagnostic.severity)
+    for (rule, where), first in first_left_out.items():
+        more = seen[(rule, where)] - SHOWN_PER_RULE
+        message = (
+            f"{more:,} more {rule} problem{'s' if more > 1 else ''} in this file, not shown "
+            f"(the first {SHOWN_PER_RULE} of each rule in a file are)"
+        )
+        severity = severest[(rule, where)]
+        if first.file is None and first.at is None:
+            kept.append(Diagnostic(rule, severity, message, file=name_of(where)))
+        else:  # where the first left out is, or will be once located
+            kept.append(
+                Diagnostic(rule, severity, message, file=first.file, line=first.line, column=first.column, at=first.at)
+            )
+    return kept

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,19 +16,28 @@ from hypothesis import strategies as st
 from orgstate.config.loader import load_config
 from orgstate.config.yamlsafe import (
     MAX_DEPTH,
+    MAX_INT,
     SYNTAX_ERROR,
+    TOO_DEEP,
+    FastPathDeclined,
     YamlProblem,
-    _EventConstructor,
     _parse_fast,
     locate,
-    needs_reference_reader,
     parse_yaml,
+    read_fast,
+    read_reference,
     resolve_plain,
 )
 
+reference = read_reference
 
-def reference(data: bytes) -> object:
-    return _EventConstructor(data).construct()
+
+def takes_fast_path(document: bytes) -> bool:
+    try:
+        read_fast(document)
+    except FastPathDeclined:
+        return False
+    return True
 
 
 @pytest.mark.parametrize(
@@ -62,21 +72,47 @@ def test_plain_scalars_follow_the_json_schema(text: str, expected: object) -> No
 
 
 @pytest.mark.parametrize(
-    ("document", "special"),
+    ("document", "fast"),
     [
-        (b"a: 1\n", False),
-        (b"ignore: [svc-*]\nname: R&D\ntitle: Wow!\n", False),
-        (b'glob: "*"\n', False),
-        (b"a: &x 1\nb: *x\n", True),
-        (b"a: [*x]\n", True),
-        (b"a: !tag 1\n", True),
-        (b"---\na: 1\n", True),
-        (b"a: 1\n---\nb: 2\n", True),
-        (b"%YAML 1.2\n---\na: 1\n", True),
+        (b"a: 1\n", True),
+        (b"ignore: [svc-*]\nname: R&D\ntitle: Wow!\n", True),
+        (b'glob: "*"\n', True),
+        (b'{"id": "alice", "tags": ["*-bot"]}\n', True),
+        (b"a: 1\r\nb: [x, y]\r\n", True),
+        (b"\xef\xbb\xbfa: 1\n", True),
+        (b"a: &x 1\nb: *x\n", False),
+        (b"a: [*x]\n", False),
+        (b'{"title": *ceo}\n', False),
+        (b'{"title":*ceo}\n', False),
+        (b"a: !tag 1\n", False),
+        (b"\xef\xbb\xbf!!python/object/apply:os.system [x]\n", False),
+        (b"---\na: 1\n", False),
+        (b"a: 1\n---\nb: 2\n", False),
+        (b"%YAML 1.2\n---\na: 1\n", False),
+        (b"a:\tb\n", False),
+        (b"a: 1\rb: 2\r", False),
+        ("a: x\u2028b: y\n".encode(), False),
+        (b"a: 0e5\n", False),
+        (b"a: nan\n", False),
+        (b"a: @x\n", False),
+        (b"a: ]x\n", False),
+        (b"- 'x' - y\n", False),
+        (b"{a\n : 1}\n", False),
+        (b"a: 99999999999999999999\n", False),
     ],
 )
-def test_the_byte_scan_sends_special_documents_to_the_reference_reader(document: bytes, special: bool) -> None:
-    assert needs_reference_reader(document) is special
+def test_the_fast_path_takes_plain_documents_only(document: bytes, fast: bool) -> None:
+    """The fast path reads plain documents; it leaves to the reference reader what only
+    that reader handles and what rapidyaml reads its own way. Either way the two agree."""
+    assert takes_fast_path(document) is fast
+    try:
+        expected: object = ("value", reference(document))
+    except YamlProblem as problem:
+        expected = ("problem", problem)
+    try:
+        assert ("value", parse_yaml(document)) == expected
+    except YamlProblem as problem:
+        assert ("problem", problem) == expected
 
 
 def test_duplicate_keys_are_located_on_both_paths() -> None:
@@ -138,10 +174,72 @@ def test_unsafe_or_broken_documents_fail_with_orgstates_own_located_message(
     assert words in diagnostic.message
 
 
-def test_nesting_up_to_the_limit_reads_the_same_on_both_paths() -> None:
-    document = nested(MAX_DEPTH - 1)  # the mapping holding `a` is one level more
+@pytest.mark.parametrize(
+    "document",
+    [
+        nested(MAX_DEPTH - 1),  # the mapping holding `a` is one level more
+        b"a:\n" + b"".join(b"  " * i + b"- " + b"x:\n" for i in range(1, MAX_DEPTH // 2 - 1)),
+        b"a:\n" + b"- " * (MAX_DEPTH - 2) + b"x\n",
+        b"a: " + b"[\n" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"\n",
+    ],
+    ids=["flow", "block", "compact", "flow over lines"],
+)
+def test_nesting_up_to_the_limit_reads_the_same_on_both_paths(document: bytes) -> None:
     assert parse_yaml(document) == reference(document)
-    assert not needs_reference_reader(document)
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH, MAX_DEPTH + 1])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda n: b"a: " + b"[" * n + b"]" * n + b"\n",
+        lambda n: b"".join(b" " * i + b"k:\n" for i in range(n)) + b" " * n + b"v: 1\n",
+        lambda n: b"- " * n + b"x\n",
+        lambda n: (
+            b"".join(b" " * i + b"k:\n" for i in range(n // 2))
+            + b" " * (n // 2)
+            + b"v: "
+            + b"[" * (n - n // 2)
+            + b"]" * (n - n // 2)
+            + b"\n"
+        ),
+    ],
+    ids=["flow", "block", "compact", "block then flow"],
+)
+def test_the_depth_limit_is_the_same_on_both_paths(levels: int, shape: Callable[[int], bytes]) -> None:
+    """Just past MAX_DEPTH both readers refuse, where it happens; just within both read."""
+    document = shape(levels)
+    try:
+        expected = reference(document)
+    except YamlProblem as problem:
+        assert TOO_DEEP in problem.message
+        with pytest.raises(YamlProblem) as caught:
+            parse_yaml(document)
+        assert caught.value == problem
+        with pytest.raises(FastPathDeclined):
+            read_fast(document)
+    else:
+        assert parse_yaml(document) == expected
+
+
+@pytest.mark.parametrize(
+    ("digits", "value"),
+    [(str(MAX_INT), MAX_INT), (f"-{MAX_INT}", -MAX_INT), (str(MAX_INT + 1), None), ("9" * 5000, None)],
+    ids=["max", "min", "one more", "5,000 digits"],
+)
+def test_integers_past_64_bits_are_refused_where_they_stand(digits: str, value: int | None) -> None:
+    document = f"a: 1\nbig: {digits}\n".encode()
+    if value is not None:
+        assert parse_yaml(document) == reference(document) == {"a": 1, "big": value}
+        return
+    for read in (parse_yaml, reference):
+        with pytest.raises(YamlProblem) as caught:
+            read(document)  # never the ValueError of int() on 5,000 digits
+        assert (caught.value.line, caught.value.column, caught.value.path) == (2, 6, ("big",))
+        assert "is out of range" in caught.value.message and len(caught.value.message) < 200
+    with pytest.raises(FastPathDeclined):
+        read_fast(document)
+    assert parse_yaml(f'big: "{digits}"\n'.encode()) == {"big": digits}  # quoted, it is text
 
 
 def test_modest_aliases_are_allowed() -> None:

@@ -218,6 +218,42 @@ def test_every_enum_value_is_listed(section: str) -> None:
     assert not unlisted, f"enum values missing from the Type column: {', '.join(unlisted)}"
 
 
+def int_bounds(annotation: Any) -> tuple[int | None, int | None] | None:
+    """(minimum, maximum) of an int key, through Optional and Annotated; None for another key."""
+    schema = TypeAdapter(annotation).json_schema()
+    ints = [option for option in schema.get("anyOf", [schema]) if option.get("type") == "integer"]
+    if not ints or "const" in ints[0]:
+        return None
+    return ints[0].get("minimum"), ints[0].get("maximum")
+
+
+DOCUMENTED_BOUNDS = re.compile(r"int(?:,| from) (-?[\d,]+) to (-?[\d,]+)")
+
+
+def bounds_problem(path: str, cell: str, key: Key) -> str | None:
+    """What is wrong with the Type cell of an int key: every int has both bounds in the
+    model (a number past them is a located error, never an overflow), and the doc says them."""
+    bounds = int_bounds(key.annotation)
+    if bounds is None:
+        return None
+    if None in bounds:
+        return f"{path}: the model leaves the int unbounded: {bounds}"
+    found = DOCUMENTED_BOUNDS.search(cell)
+    documented = found and tuple(int(number.replace(",", "")) for number in found.groups())
+    return None if documented == bounds else f"{path}: the doc says {cell!r}, the model {bounds[0]:,} to {bounds[1]:,}"
+
+
+@pytest.mark.parametrize("section", [CONFIG, FIXTURE])
+def test_every_int_is_bounded_and_documented_with_its_bounds(section: str) -> None:
+    keys, _ = MODELS[section]
+    ints = [path for path, key in keys.items() if int_bounds(key.annotation) is not None]
+    assert ints, "no int keys found: the walk is broken"
+    problems = [
+        bounds_problem(path, TABLES[section][path].type, keys[path]) for path in ints if path in TABLES[section]
+    ]
+    assert not list(filter(None, problems)), "\n".join(filter(None, problems))
+
+
 def test_settings_match_what_the_cli_reads() -> None:
     rows = TABLES[TOML]
     assert set(rows) == set(SETTINGS)
@@ -316,6 +352,29 @@ def test_the_walk_finds_nested_keys() -> None:
 )
 def test_default_problem(path: str, cell: str, wrong: bool) -> None:
     assert (default_problem(path, cell, model_keys(_Demo)[path]) is not None) == wrong
+
+
+class _Numbers(BaseModel):
+    open_ended: int = Field(default=0, ge=0)
+    bounded: Annotated[int, Field(ge=1, le=365)] = 7
+    maybe: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    ratio: float = Field(default=0.5, ge=0, le=1)
+
+
+@pytest.mark.parametrize(
+    ("path", "cell", "wrong"),
+    [
+        ("open_ended", "int, 0 or more", True),
+        ("bounded", "int from 1 to 365", False),
+        ("bounded", "int from 1 to 366", True),
+        ("bounded", "int, 0 or more", True),
+        ("maybe", "int, 0 to 2,147,483,647", False),
+        ("maybe", "int, 0 to 2,147,483,648", True),
+        ("ratio", "float from 0 to 1", False),
+    ],
+)
+def test_bounds_problem(path: str, cell: str, wrong: bool) -> None:
+    assert (bounds_problem(path, cell, model_keys(_Numbers)[path]) is not None) == wrong
 
 
 @pytest.mark.parametrize(

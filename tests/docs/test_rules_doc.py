@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from orgstate.diagnostics import SHOWN_PER_RULE
 from orgstate.rules.catalogue import CATALOGUE, Rule
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -574,3 +575,8 @@ def test_scan_source_finds_exactly_the_emitted_ids(source: str, emitted: set[tup
 )
 def test_the_stage_of_an_emission_follows_its_package(path: str, stage: str | None) -> None:
     assert Emission("A-B", "error", path, 1).stage == stage
+
+
+def test_the_cap_on_diagnostics_is_the_one_the_code_applies() -> None:
+    text = " ".join(doc_text().split())
+    assert f"the first {SHOWN_PER_RULE} diagnostics of each rule in each file" in text

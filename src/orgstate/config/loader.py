@@ -154,7 +154,7 @@ def read_model(
     try:
         model = model_type.model_validate(sources.merged)
     except ValidationError as exc:
-        placed = sources.place(schema_diagnostics(exc, model_type))
+        placed = sources.place(schema_diagnostics(exc, model_type, lambda loc: sources.to_local(loc)[0]))
         return None, sources, sorted(placed, key=Diagnostic.sort_key)
     return model, sources, []
 

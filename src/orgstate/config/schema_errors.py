@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import types
 import typing
+from collections import Counter
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.diagnostics import SHOWN_PER_RULE, Diagnostic, DocPath, error
 from orgstate.model.config import OrgConfig
 from orgstate.suggest import did_you_mean
 
@@ -87,12 +89,21 @@ def _message(item: dict[str, Any], root: type[BaseModel]) -> str:
     return f"{item['msg']} (found {_describe(value)})" if "input" in item else str(item["msg"])
 
 
-def schema_diagnostics(exc: ValidationError, root: type[BaseModel] = OrgConfig) -> list[Diagnostic]:
+def schema_diagnostics(
+    exc: ValidationError, root: type[BaseModel] = OrgConfig, file_of: Callable[[DocPath], Hashable] = lambda loc: None
+) -> list[Diagnostic]:
+    """One CFG-SCHEMA diagnostic per error. Only the first SHOWN_PER_RULE of each file
+    (`file_of` tells which) are worded: `capped` leaves the rest out and counts them,
+    and wording is what costs (a did-you-mean compares a key with every known one)."""
     diagnostics = []
+    worded: Counter[Hashable] = Counter()
     for item in exc.errors(include_url=False):
         loc = tuple(item["loc"])
         # A bad dict key is reported by pydantic as (..., key, '[key]').
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
-        diagnostics.append(error("CFG-SCHEMA", _message({**item, "loc": loc}, root), at=loc))
+        where = file_of(loc)
+        worded[where] += 1
+        message = _message({**item, "loc": loc}, root) if worded[where] <= SHOWN_PER_RULE else ""
+        diagnostics.append(error("CFG-SCHEMA", message, at=loc))
     return diagnostics

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orgstate.config.yamlsafe import locate
-from orgstate.diagnostics import Diagnostic, DocPath, format_path
+from orgstate.diagnostics import Diagnostic, DocPath, capped, format_path
 from orgstate.model.config import LIST_SECTIONS
 
 ADDRESS_KINDS = {
@@ -80,10 +81,21 @@ class Sources:
                 return f"{kind}.{item_id}"
         return None
 
+    def _file_key(self, diagnostic: Diagnostic) -> Hashable:
+        """The file a diagnostic is in: its index when it is still to be located."""
+        if diagnostic.at is None or diagnostic.file is not None:
+            return diagnostic.file
+        return self.to_local(diagnostic.at)[0]
+
+    def _file_name(self, key: Hashable) -> str | None:
+        return self.files[key].name if isinstance(key, int) else None if key is None else str(key)
+
     def place(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-        """Fill file, line, column and path for every diagnostic that has `at`."""
+        """Fill file, line, column and path for every diagnostic that has `at`, after
+        capping them (only those shown are located, which is what costs)."""
         if not self.files:
             return diagnostics
+        diagnostics = capped(diagnostics, self._file_key, self._file_name)
         wanted: dict[int, set[DocPath]] = defaultdict(set)
         for diagnostic in diagnostics:
             for path in (diagnostic.at, diagnostic.also_at):

@@ -1,30 +1,46 @@
 """Safe, fast YAML reading with exact locations on demand.
 
-Two readers give the same result for every document the fast one accepts:
+Two readers give the same result for every document: the same value, or the same
+located problem (tests/security/test_hostile_yaml.py holds them to it).
 
-* the fast path: rapidyaml (C++) parses the document and emits JSON, which the
-  standard library decodes while checking for duplicate keys. About 25 times
-  faster than a Python-level YAML constructor; it carries no line numbers.
-* the reference reader: a small constructor over libyaml's event stream (PyYAML's
-  C parser) that enforces every safety limit and reports file:line:column.
+* the reference reader (`read_reference`): a small constructor over libyaml's event
+  stream (PyYAML's C parser) that enforces every safety limit and reports
+  file:line:column.
+* the fast path (`read_fast`): rapidyaml (C++) parses the document and emits JSON,
+  which the standard library decodes. About 25 times faster; it carries no line
+  numbers, and it vouches only for plain documents: it declines the others.
 
-The fast path is taken only for documents without anchors, aliases, tags or
-directives (a cheap byte scan decides); any failure on it (a syntax error, a
-duplicate key, a number JSON cannot hold, nesting the JSON decoder cannot hold)
-falls back to the reference reader, which then raises the located error.
+`parse_yaml` takes the fast path and falls back to the reference reader whenever the
+fast path declines, so the reference reader alone judges every document that is not
+plainly fine. rapidyaml is more lenient than libyaml and types some plain scalars its
+own way, so the fast path declines a document when
+
+* a byte scan finds syntax that only the reference reader handles, or that the two
+  parsers read differently: anchors, aliases, tags and directives; block scalars and
+  explicit keys; the reserved indicators @ and ` where a token starts; a block node
+  starting with a closer (`a: ]x`); a second sequence entry on one line (`- 'x' - y`);
+  a ':' after white space or before ',' or a closer (`{a\n: 1}`, `{a:, b}`); a line
+  of more than 1,024 bytes (libyaml's limit on a key); tabs, control characters and
+  lone carriage returns (CRLF is read as LF); characters libyaml reads as line breaks
+  or refuses (C1 controls such as NEL, the line and paragraph separators, a byte-order
+  mark past the start, U+FFFE, U+FFFF);
+* rapidyaml fails, finds no document or several, or its JSON holds what the
+  reference reader reads otherwise: a duplicate key, an empty key or one over two
+  lines, an integer out of range, a plain scalar typed rapidyaml's way (`0e5` stays
+  text, `nan` becomes ".nan"), " #" in a string (a comment to libyaml), or a lone
+  scalar. (rapidyaml refuses to emit more than 64 levels, below MAX_DEPTH.)
 
 Every problem is worded by orgstate: its own limits are checked before the
 parser's (libyaml 0.2.6 refuses 1,000 levels of nesting with its own words), and
 a syntax error keeps the parser's description only after orgstate's
-"invalid YAML syntax:". Nesting between MAX_DEPTH and what the JSON decoder
-holds is accepted by the fast path; no configuration or fixture key nests that
-deep, so the schema refuses such a document instead. `locate` walks the event stream again to
-find the line and column of given paths, and is only called when a diagnostic
-needs a location.
+"invalid YAML syntax:". `locate` walks the event stream again to find the line and
+column of given paths, and is only called when a diagnostic needs a location.
 
 Plain scalars follow YAML 1.2's JSON schema: `null` or nothing is null,
 `true`/`false` are booleans, JSON numbers are numbers, everything else is a
-string (so `no`, `NO`, `~` and `007` stay strings: no "Norway problem").
+string (so `no`, `NO`, `~` and `007` stay strings: no "Norway problem"). An integer
+is at most MAX_INT either way: a longer one is refused where it stands, before
+Python's int() meets a 5,000-digit string.
 """
 
 from __future__ import annotations
@@ -42,16 +58,20 @@ import ryml
 import yaml
 from yaml._yaml import CParser
 
-from orgstate.diagnostics import DocPath
+from orgstate.diagnostics import DocPath, clip
 
 # Far deeper than any key of the configuration or a fixture (about 5 levels), and
-# below the parsers' own limits (libyaml stops at 1,000, the JSON decoder of the fast
-# path near 1,000), so that a pathological document meets orgstate's limit first.
+# below libyaml's own limit (1,000), so that a pathological document meets orgstate's
+# limit first.
 MAX_DEPTH = 100
 TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels"
 # Billion-laughs guard: the number of nodes a document may grow to once every
 # alias is expanded (pydantic walks the expanded tree), relative to its size.
 MAX_ALIAS_EXPANSION = 100_000
+# The largest integer either reader returns, either way: SQLite's 64-bit range. Every
+# integer key has a narrower bound of its own (orgstate.model.types).
+MAX_INT = 2**63 - 1
+MAX_INT_DIGITS = len(str(MAX_INT))
 
 
 # orgstate's words before a parser's description of a syntax error.
@@ -72,43 +92,123 @@ class YamlProblem(Exception):
         return f"{self.line}:{self.column}: {self.message}"
 
 
-# Anchors, aliases and tags start a token after white space or a flow indicator;
-# `svc-*` or `R&D` do not. Directives and document markers start a line.
-_TOKEN_MARKERS = (ord("&"), ord("*"), ord("!"))
-_TOKEN_STARTS = frozenset(b" \t\n[{,")
-_LINE_MARKERS = (b"\n---", b"\n...", b"\n%")
+class FastPathDeclined(Exception):
+    """The fast path does not vouch for this document: the reference reader decides."""
+
+
+BOM = b"\xef\xbb\xbf"
+_CONTROLS = frozenset(range(0x20)) - {ord("\n")} | {0x7F}  # tabs and lone carriage returns among them
+# Lead bytes of U+0080..U+00BF, U+2000..U+2FFF and U+F000..U+FFFF, where the odd
+# characters are: C1 controls (NEL among them), the line and paragraph separators, a
+# byte-order mark, and the non-characters U+FFFE and U+FFFF. libyaml reads them as
+# line breaks or refuses them; rapidyaml takes them as text.
+_LEADS = frozenset(b"\xc2\xe2\xef")
+_C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")
+_ODD_CHARACTERS = tuple(char.encode() for char in "\u2028\u2029\ufeff\ufffe\uffff")
+_UNREMARKABLE = bytes(sorted(set(range(256)) - _CONTROLS - _LEADS - {ord("\\")}))
+# libyaml takes a mapping key only within 1,024 characters of where it starts.
+_LONGEST_LINE = 1024
+# Blank lines and comments before a document.
+_LEADING_COMMENTS = re.compile(rb"(?:[ ]*(?:#[^\n]*)?\n)*")
+# What only the reference reader handles, or what rapidyaml reads and libyaml refuses
+# or reads otherwise, found by patterns that each start with one rare byte, in the
+# document with quotes as \x01, closers and ',' as \x02, '@' and '`' as \x03, '-' as
+# \x04, ':' as \x05 and the indicators of anchors, aliases, tags, directives, block
+# scalars and explicit keys (& * ! % | > ?) as \x06:
+_MARKS = bytes.maketrans(b"'\"]},@`-:&*!%|>?", b"\x01\x01\x02\x02\x02\x03\x03\x04\x05\x06\x06\x06\x06\x06\x06\x06")
+_FIRST_TOKEN_REFUSED = b"]},@`&*!%|>?"
+_REFUSED_BY_LIBYAML = (
+    # an indicator where a token starts: after white space, a line break, a flow
+    # indicator or the ':' of a JSON-like key (`{"a":*x}`); `svc-*` and `R&D` hold none;
+    re.compile(rb"\x06(?<=[ \n\[{\x02\x05]\x06)"),
+    # a second entry of a block sequence after a quoted scalar or a flow collection
+    # on one line (`- 'x' - y`, `- [a] - b`); a block node starting with a closer
+    # (`a: ]x`, `- }x`, `]x: 1`); a plain key's ':' right before a closer or ','
+    # (`{a:, b}`);
+    re.compile(rb"\x01 +\x04(?:[ \n]|\Z)"),
+    re.compile(rb"\x02(?: +\x04(?:[ \n]|\Z)|(?<=[\x05?\x04\n ] \x02)|(?<=\n\x02)|(?<=[^\x01]\x05\x02))"),
+    # the reserved indicators where a token starts (`a: @x`, `[`x]`);
+    re.compile(rb"\x03(?<=[ \n\[{\x01\x02\x05]\x03)"),
+    # a ':' after white space: a key over two lines in a flow collection (`{a\n: 1}`).
+    re.compile(rb"\x05(?<=[ \n]\x05)"),
+)
 
 
 def needs_reference_reader(data: bytes) -> bool:
-    """True when the document uses features that only the reference reader handles."""
-    if data[:1] in (b"&", b"*", b"!", b"%") or data.startswith((b"---", b"...")):
+    """True when the byte scan finds syntax that only the reference reader handles, or
+    that the two parsers read differently (see the module's docstring)."""
+    return _scan_declines(_fast_body(data))
+
+
+def _scan_declines(body: bytes) -> bool:
+    comments = _LEADING_COMMENTS.match(body)
+    start = comments.end() if comments else 0
+    if (
+        body.startswith(b"...", start)  # rapidyaml skips a document end before any document
+        or body[start : start + _LONGEST_LINE].lstrip(b" ")[:1] in _FIRST_TOKEN_REFUSED
+        or _has_odd_byte(body)
+        or _has_long_line(body)
+    ):
         return True
-    if any(marker in data for marker in _LINE_MARKERS):
-        return True
-    for marker in _TOKEN_MARKERS:
-        position = data.find(marker)
-        while position != -1:
-            if data[position - 1] in _TOKEN_STARTS:
-                return True
-            position = data.find(marker, position + 1)
+    marked = body.translate(_MARKS)
+    return any(pattern.search(marked) for pattern in _REFUSED_BY_LIBYAML)
+
+
+def _fast_body(data: bytes) -> bytes:
+    """The document as the fast path reads it: without a byte-order mark, and with
+    CRLF line breaks as LF (libyaml reads them alike; rapidyaml does not always)."""
+    body = data.removeprefix(BOM)
+    return body.replace(b"\r\n", b"\n") if b"\r" in body else body
+
+
+def _has_odd_byte(body: bytes) -> bool:
+    """True for a control character, an odd character (see _LEADS), or a backslash
+    before a line break (a quoted key over two lines: `"a\\<newline>b"`)."""
+    present = frozenset(body.translate(None, _UNREMARKABLE))  # usually empty
+    return (
+        not present.isdisjoint(_CONTROLS)
+        or (ord("\\") in present and b"\\\n" in body)
+        or (
+            not present.isdisjoint(_LEADS)
+            and (bool(_C1_CONTROL.search(body)) or any(c in body for c in _ODD_CHARACTERS))
+        )
+    )
+
+
+def _has_long_line(body: bytes) -> bool:
+    """True when a line holds more than _LONGEST_LINE bytes (so perhaps as many characters)."""
+    start, window = 0, _LONGEST_LINE + 1
+    while start + window <= len(body):
+        newline = body.rfind(b"\n", start, start + window)
+        if newline == -1:
+            return True
+        start = newline + 1
     return False
 
 
 def parse_yaml(data: bytes) -> Any:
     """Parse one YAML document into plain Python data, or raise YamlProblem."""
-    if not needs_reference_reader(data):
-        try:
-            return _parse_fast(data)
-        except (ValueError, RecursionError, ryml.ExceptionBasic):
-            pass  # the reference reader finds and locates the problem
+    try:
+        return read_fast(data)
+    except FastPathDeclined:
+        return read_reference(data)
+
+
+def read_reference(data: bytes) -> Any:
+    """The reference reader alone: the document's value, or a located YamlProblem."""
     return _EventConstructor(data).construct()
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    mapping = dict(pairs)
-    if len(mapping) != len(pairs):
-        raise ValueError("duplicate key")
-    return mapping
+def read_fast(data: bytes) -> Any:
+    """The fast path alone: the document's value, the same as the reference reader's,
+    or FastPathDeclined."""
+    body = _fast_body(data)
+    if _scan_declines(body):
+        raise FastPathDeclined("the byte scan found syntax for the reference reader")
+    try:
+        return _parse_fast(body)
+    except (ValueError, RecursionError, ryml.ExceptionBasic) as exc:
+        raise FastPathDeclined(str(exc)) from None
 
 
 @contextmanager
@@ -126,12 +226,60 @@ def _stderr_silenced() -> Iterator[None]:
         os.close(devnull)
 
 
-def _parse_fast(data: bytes) -> Any:
+# JSON strings rapidyaml makes of plain scalars that the reference reader reads
+# otherwise: ".nan" and ".inf" of `nan` or `-.Inf`, "0e5" of the number 0e5, and " #"
+# where libyaml starts a comment in a flow collection.
+_READ_ITS_OWN_WAY = (re.compile(r'\.(?:nan|inf)"'), re.compile(r'"0[eE]'), re.compile(r"#(?<= #)"))
+
+
+def _parse_fast(body: bytes) -> Any:
+    """rapidyaml's reading of a document that the byte scan let through (as
+    `_fast_body` gives it), or ValueError where the reference reader may read otherwise."""
+    text = _json_of(body)
+    if text is None:
+        raise ValueError("no document, or several")
+    if any(pattern.search(text) for pattern in _READ_ITS_OWN_WAY):
+        raise ValueError("a plain scalar rapidyaml reads its own way")
+    entries = 0
+    keys: set[str] = set()
+
+    def counted(mapping: dict[str, Any]) -> dict[str, Any]:
+        nonlocal entries
+        entries += len(mapping)
+        if not keys.issuperset(mapping):  # rare: keys not seen before
+            for key in mapping:
+                # `: 1`, which libyaml refuses; a key over two lines of a flow collection
+                if not key or " " in key or "\n" in key:
+                    raise ValueError("an empty key, or one over two lines")
+            keys.update(mapping)
+        return mapping
+
+    value = json.loads(text, object_hook=counted, parse_int=_fast_int, parse_constant=_no_constant)
+    # Every key is followed by '":' (a string holding '\":' adds one): fewer entries
+    # than that means a mapping repeated a key.
+    if entries != text.count('":'):
+        raise ValueError("a duplicate key")
+    if not isinstance(value, dict | list):  # rapidyaml reads `"a"!` as an empty string
+        raise ValueError("a lone scalar")
+    return value
+
+
+def _json_of(body: bytes) -> str | None:
+    """rapidyaml's JSON of a document: None for no document or several (the tree, three
+    times the document's size, is freed before the JSON is decoded)."""
     with _stderr_silenced():
-        text = ryml.emit_json(ryml.parse_in_arena(data))
-    if text is None:  # nothing but comments and white space
-        return None
-    return json.loads(text, object_pairs_hook=_reject_duplicates)
+        tree = ryml.parse_in_arena(body)
+        return None if tree.is_stream(tree.root_id()) else ryml.emit_json(tree)
+
+
+def _fast_int(text: str) -> int:
+    if len(text.removeprefix("-")) > MAX_INT_DIGITS or abs(value := int(text)) > MAX_INT:
+        raise ValueError("an integer out of range")
+    return value
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"the JSON constant {text}")
 
 
 _INT = re.compile(r"-?(?:0|[1-9][0-9]*)")
@@ -139,7 +287,9 @@ _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|-?\.[
 
 
 def resolve_plain(value: str) -> Any:
-    """A plain scalar's value under YAML 1.2's JSON schema (strings otherwise)."""
+    """A plain scalar's value under YAML 1.2's JSON schema (strings otherwise).
+
+    Raises ValueError for an integer beyond MAX_INT either way."""
     if value in ("", "null"):
         return None
     if value == "true":
@@ -147,6 +297,12 @@ def resolve_plain(value: str) -> Any:
     if value == "false":
         return False
     if _INT.fullmatch(value):
+        digits = value.removeprefix("-")
+        if len(digits) > MAX_INT_DIGITS or int(digits) > MAX_INT:
+            raise ValueError(
+                f"the number {clip(value, 24)} ({len(digits):,} digits) is out of range: no key takes a number "
+                f"beyond {MAX_INT:,} either way (quote it if it is text)"
+            )
         return int(value)
     if _FLOAT.fullmatch(value) and any(ch.isdigit() for ch in value):
         return float(value)
@@ -260,7 +416,10 @@ class _EventConstructor:
                 if stack and stack[-1].awaits_key:
                     self._start_key(stack[-1], event)
                     continue
-                value = resolve_plain(event.value) if event.implicit[0] else event.value
+                try:
+                    value = resolve_plain(event.value) if event.implicit[0] else event.value
+                except ValueError as exc:
+                    raise self.problem(event, str(exc)) from None
                 self._add(value, 1, event.anchor)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 self._check_tag(event)

@@ -26,7 +26,9 @@ from orgstate.model.types import (
     Id,
     LoginType,
     MailAction,
+    MemberCount,
     Name,
+    Order,
     Phone,
     WorkforceType,
 )
@@ -41,7 +43,7 @@ class Plan(StrictModel):
 
     id: Id
     edition: Edition
-    seats: int = Field(ge=0)
+    seats: MemberCount
     starts: dt.date
     expires: dt.date
     trial: bool = False
@@ -70,7 +72,7 @@ class IgnoreGlobs(StrictModel):
 
 class RemovalPolicy(StrictModel):
     action: Literal["delete", "suspend"] = "delete"
-    max_removals: int = Field(default=10, ge=0)
+    max_removals: MemberCount = 10
     max_removal_ratio: float = Field(default=0.25, ge=0, le=1)
 
 
@@ -122,7 +124,7 @@ class Department(StrictModel):
     parent: Id | None = None
     leader: Id | None = None
     group_chat: bool = False
-    order: int | None = Field(default=None, ge=0)
+    order: Order | None = None
 
 
 class Job(StrictModel):

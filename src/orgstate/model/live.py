@@ -21,7 +21,7 @@ from orgstate.model.config import (
     StrictModel,
     UserGroup,
 )
-from orgstate.model.types import ContactField, Id, Name, SeatSource
+from orgstate.model.types import ContactField, Count, Id, Name, SeatSource
 
 LiveStatus = Literal["invited", "inactive", "active", "suspended", "deleted"]
 AdminRole = Literal["primary", "billing", "member_and_department"]
@@ -30,19 +30,19 @@ AdminRole = Literal["primary", "billing", "member_and_department"]
 class Resources(StrictModel):
     """How many of each resource a member owns (what offboarding transfers)."""
 
-    docs: int = Field(default=0, ge=0)
-    minutes: int = Field(default=0, ge=0)
-    calendar_future: int = Field(default=0, ge=0)
-    calendar_past: int = Field(default=0, ge=0)
-    apps: int = Field(default=0, ge=0)
-    chat_groups: int = Field(default=0, ge=0)
-    external_groups: int = Field(default=0, ge=0)
-    department_groups: int = Field(default=0, ge=0)
-    mail: int = Field(default=0, ge=0)
-    helpdesks: int = Field(default=0, ge=0)
-    approvals: int = Field(default=0, ge=0)
-    forms: int = Field(default=0, ge=0)
-    surveys: int = Field(default=0, ge=0)
+    docs: Count = 0
+    minutes: Count = 0
+    calendar_future: Count = 0
+    calendar_past: Count = 0
+    apps: Count = 0
+    chat_groups: Count = 0
+    external_groups: Count = 0
+    department_groups: Count = 0
+    mail: Count = 0
+    helpdesks: Count = 0
+    approvals: Count = 0
+    forms: Count = 0
+    surveys: Count = 0
 
     def counts(self) -> dict[str, int]:
         return {kind: count for kind, count in self if count}

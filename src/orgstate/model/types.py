@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 # A department_id on the Open API: `^[a-zA-Z0-9][a-zA-Z0-9_\-@.]{0,63}$`; we use the
 # same shape for every id so that ids travel unchanged to the API.
@@ -29,6 +29,16 @@ Email = Annotated[
 # requires the "+" prefix everywhere else).
 Phone = Annotated[str, StringConstraints(pattern=r"^(?:\+[1-9][0-9]{6,14}|1[0-9]{10})$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+# The bounds of every integer a configuration or a fixture holds, so that a number
+# past them is a located error at validate, never an overflow at apply. The Open API
+# sends a department's order as a string of a 32-bit integer; counts have the same
+# range; no tenant buys more seats, or plans more removals, than it has members.
+INT32_MAX = 2**31 - 1
+MAX_MEMBERS = 1_000_000
+Order = Annotated[int, Field(ge=0, le=INT32_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
+MemberCount = Annotated[int, Field(ge=0, le=MAX_MEMBERS)]
 
 Edition = Literal["starter", "basic", "pro", "enterprise"]
 CollectionPolicy = Literal["authoritative", "additive"]
