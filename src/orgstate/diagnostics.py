@@ -124,10 +124,7 @@ def capped(
             kept.append(diagnostic)
             continue
         first_left_out.setdefault(key, diagnostic)
-        if SEVERITY_ORDER[diagnostic.severity] < SEVERITY_ORDER[severest.get(key, "info")]:
-            severest[key] = diagnostic.severity
-        else:
-            severest.setdefault(key, diagnostic.severity)
+        severest[key] = min(severest.get(key, "info"), diagnostic.severity, key=SEVERITY_ORDER.__getitem__)
     for (rule, where), first in first_left_out.items():
         more = seen[(rule, where)] - SHOWN_PER_RULE
         message = (

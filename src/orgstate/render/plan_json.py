@@ -115,10 +115,11 @@ def render_plan_json(plan: Plan) -> str:
 def seal(document: dict[str, Any]) -> dict[str, Any]:
     """The document with its digest, and its signature when a key is set (replacing any)."""
     content = {key: value for key, value in document.items() if key not in SEAL_FIELDS}
-    sealed = {**content, "digest": _digest(content)}
+    canonical = _canonical(content)
+    sealed = {**content, "digest": _digest(canonical)}
     key = plan_key()
     if key is not None:
-        sealed["signature"] = _signature(content, key)
+        sealed["signature"] = _signature(canonical, key)
     return sealed
 
 
@@ -138,12 +139,12 @@ def _canonical(content: dict[str, Any]) -> bytes:
     )
 
 
-def _digest(content: dict[str, Any]) -> str:
-    return "sha256:" + hashlib.sha256(_canonical(content)).hexdigest()
+def _digest(canonical: bytes) -> str:
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
 
 
-def _signature(content: dict[str, Any], key: bytes) -> str:
-    return "hmac-sha256:" + hmac.new(key, _canonical(content), hashlib.sha256).hexdigest()
+def _signature(canonical: bytes, key: bytes) -> str:
+    return "hmac-sha256:" + hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
 @gc_paused
@@ -197,8 +198,8 @@ def read_plan(path: Path) -> Plan:
 
 
 def _check_seal(path: Path, raw: dict[str, Any]) -> None:
-    content = {key: value for key, value in raw.items() if key not in SEAL_FIELDS}
-    if not hmac.compare_digest(raw["digest"], _digest(content)):
+    canonical = _canonical({key: value for key, value in raw.items() if key not in SEAL_FIELDS})
+    if not hmac.compare_digest(raw["digest"], _digest(canonical)):
         raise UsageError(f"{path}: the plan was changed after it was made (its digest does not match): plan again")
     key = plan_key()
     signature = raw.get("signature")
@@ -206,7 +207,7 @@ def _check_seal(path: Path, raw: dict[str, Any]) -> None:
         raise UsageError(f"{path}: the plan is signed, but {PLAN_KEY_VARIABLE} is not set to check its signature")
     if key is not None and signature is None:
         raise UsageError(f"{path}: the plan is not signed, but {PLAN_KEY_VARIABLE} is set: only signed plans are read")
-    if key is not None and not hmac.compare_digest(str(signature), _signature(content, key)):
+    if key is not None and not hmac.compare_digest(str(signature), _signature(canonical, key)):
         raise UsageError(f"{path}: the plan's signature does not match: it was not made with this key, or was changed")
 
 

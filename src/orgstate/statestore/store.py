@@ -480,38 +480,28 @@ class StateStore:
         lock they may be another run's, and are left alone. Returns the in-flight ids
         marked and, when the store could not be written, why (the rows stay "running",
         which the next run treats alike)."""
+        running = (journal.c.plan_id == plan_id) & (journal.c.status == "running")
+        ours = running & journal.c.change_id.in_([change_id for change_id, _, _ in in_flight])
         try:
             with self.engine.connect() as db:
                 db = db.execution_options(orgstate_begin="BEGIN IMMEDIATE")
                 with db.begin():
-                    return self._interrupt(db, plan_id, lock, in_flight, reason, actor, audit_plan_id), None
+                    ids = set(db.execute(select(journal.c.change_id).where(ours)).scalars())
+                    db.execute(
+                        update(journal).where(ours).values(status="interrupted", error=reason, finished_at=_now())
+                    )
+                    if db.execute(select(locks.c.id).where(locks.c.id == lock.id)).first() is not None:
+                        db.execute(
+                            update(journal)
+                            .where(running)
+                            .values(status="interrupted", error=EARLIER_RUN_INTERRUPTED, finished_at=_now())
+                        )
+                    for change_id, address, action in in_flight:
+                        if change_id in ids:
+                            _audit(db, actor, address, action, "interrupted", reason, audit_plan_id, change_id)
         except SQLAlchemyError as exc:
             return [], str(getattr(exc, "orig", None) or exc)
-
-    @staticmethod
-    def _interrupt(
-        db: Connection,
-        plan_id: str,
-        lock: Lock,
-        in_flight: Sequence[tuple[str, str, str]],
-        reason: str,
-        actor: str,
-        audit_plan_id: str,
-    ) -> list[str]:
-        running = (journal.c.plan_id == plan_id) & (journal.c.status == "running")
-        ours = running & journal.c.change_id.in_([change_id for change_id, _, _ in in_flight])
-        ids = set(db.execute(select(journal.c.change_id).where(ours)).scalars())
-        db.execute(update(journal).where(ours).values(status="interrupted", error=reason, finished_at=_now()))
-        if db.execute(select(locks.c.id).where(locks.c.id == lock.id)).first() is not None:
-            db.execute(
-                update(journal)
-                .where(running)
-                .values(status="interrupted", error=EARLIER_RUN_INTERRUPTED, finished_at=_now())
-            )
-        for change_id, address, action in in_flight:
-            if change_id in ids:
-                _audit(db, actor, address, action, "interrupted", reason, audit_plan_id, change_id)
-        return sorted(ids)
+        return sorted(ids), None
 
     def journal_rows(self, plan_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as db:
