@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
-from orgstate.model.config import Member, Plan
+from orgstate.model.config import Member, Subscription
 from orgstate.tenant import AUTO, Tenant
 from orgstate.tenant.codes import LarkCode
 from tests.tenant.conftest import BASE, member
@@ -101,7 +101,7 @@ def test_assigning_beyond_the_seats_is_refused(make_tenant: Callable[..., Tenant
 def test_seats_of_a_plan_not_yet_effective_can_be_assigned(make_tenant: Callable[..., Tenant]) -> None:
     """ "Note: Seats that are not yet effective can also be assigned." """
     tenant = unseated(make_tenant)
-    tenant.add_plan(Plan(id="next", edition="pro", seats=5, starts="2027-01-01", expires="2028-01-01"))
+    tenant.add_plan(Subscription(id="next", edition="pro", seats=5, starts="2027-01-01", expires="2028-01-01"))
     tenant.assign_seats("next", ["dev"])
     assert seat_source(tenant, "dev") == ("next", "explicit", None)
 
@@ -109,7 +109,7 @@ def test_seats_of_a_plan_not_yet_effective_can_be_assigned(make_tenant: Callable
 def test_seats_of_an_expired_plan_cannot_be_assigned(make_tenant: Callable[..., Tenant]) -> None:
     """SEAT-EXPIRED: a seat of an expired plan (the Open API's 44048, invalid seat)."""
     tenant = unseated(make_tenant)
-    tenant.add_plan(Plan(id="old", edition="pro", seats=5, starts="2025-01-01", expires="2026-01-01"))
+    tenant.add_plan(Subscription(id="old", edition="pro", seats=5, starts="2025-01-01", expires="2026-01-01"))
     with pytest.raises(TenantError) as caught:
         tenant.assign_seats("old", ["dev"])
     assert caught.value.code == LarkCode.INVALID_SEAT
@@ -119,7 +119,7 @@ def test_starter_plans_cannot_assign_seats(make_tenant: Callable[..., Tenant]) -
     """ "The Lark Starter plan can have at most 50 seats, and doesn't support purchasing more and
     assigning seats." """
     tenant = unseated(make_tenant)
-    tenant.add_plan(Plan(id="free", edition="starter", seats=50, starts="2026-01-01", expires="2099-01-01"))
+    tenant.add_plan(Subscription(id="free", edition="starter", seats=50, starts="2026-01-01", expires="2099-01-01"))
     with pytest.raises(TenantError) as caught:
         tenant.assign_seats("free", ["dev"])
     assert caught.value.code == LarkCode.INVALID_SEAT
@@ -164,7 +164,7 @@ def test_the_creator_always_gets_a_seat(make_tenant: Callable[..., Tenant]) -> N
     """ "In all cases, the organization creator is automatically assigned a seat." """
     members = [{k: v for k, v in m.items() if k != "seat"} for m in BASE["members"]]
     tenant = make_tenant(org={"plans": []}, members=members)
-    tenant.add_plan(Plan(id="tiny", edition="pro", seats=1, starts="2026-01-01", expires="2027-01-01"))
+    tenant.add_plan(Subscription(id="tiny", edition="pro", seats=1, starts="2026-01-01", expires="2027-01-01"))
     assert seat_source(tenant, "boss") == ("tiny", "auto", None)
     assert tenant.seats_used("tiny") == 1
 
@@ -192,7 +192,7 @@ def test_seats_assigned_when_an_order_takes_effect(
     members = [{k: v for k, v in m.items() if k != "seat"} for m in BASE["members"]]
     members[4]["status"] = "invited"  # dev: 4 active members, 5 in all
     tenant = make_tenant(org={"plans": []}, members=members)
-    tenant.add_plan(Plan(id="p", edition="pro", seats=seats, starts="2026-01-01", expires="2027-01-01"))
+    tenant.add_plan(Subscription(id="p", edition="pro", seats=seats, starts="2026-01-01", expires="2027-01-01"))
     assert {m for m in ("boss", "ops", "hr", "lead", "dev") if tenant.seat_of(m)} == seated
 
 
@@ -213,9 +213,9 @@ def test_with_several_plans_new_members_go_to_the_plan_that_expires_last(
     seats" ... "Products with a later expiration date will be prioritized when assigning seats." """
     tenant = unseated(make_tenant, seats=1)
     tenant.assign_seats("pro", ["boss"])  # pro is full
-    tenant.add_plan(Plan(id="basic", edition="basic", seats=5, starts="2026-01-01", expires="2027-06-01"))
-    tenant.add_plan(Plan(id="ent", edition="enterprise", seats=1, starts="2026-01-01", expires="2028-01-01"))
-    tenant.add_plan(Plan(id="later", edition="pro", seats=5, starts="2027-02-01", expires="2029-01-01"))
+    tenant.add_plan(Subscription(id="basic", edition="basic", seats=5, starts="2026-01-01", expires="2027-06-01"))
+    tenant.add_plan(Subscription(id="ent", edition="enterprise", seats=1, starts="2026-01-01", expires="2028-01-01"))
+    tenant.add_plan(Subscription(id="later", edition="pro", seats=5, starts="2027-02-01", expires="2029-01-01"))
     for name in ("a", "b", "c"):
         tenant.create_member(Member.model_validate(member(name)))
     # "later" is not in use yet; "ent" expires last among those in use, then "basic".
@@ -225,7 +225,7 @@ def test_with_several_plans_new_members_go_to_the_plan_that_expires_last(
 def test_an_explicit_seat_or_none_overrides_automatic_assignment(tenant: Tenant) -> None:
     """ "If your organization is on multiple plans, you can either manually assign the seat now or
     assign the seats to a user group later" (here: explicitly, or no seat at all)."""
-    tenant.add_plan(Plan(id="basic", edition="basic", seats=5, starts="2026-01-01", expires="2028-01-01"))
+    tenant.add_plan(Subscription(id="basic", edition="basic", seats=5, starts="2026-01-01", expires="2028-01-01"))
     tenant.create_member(Member.model_validate(member("picked")), seat="pro")
     tenant.create_member(Member.model_validate(member("none")), seat=None)
     tenant.create_member(Member.model_validate(member("auto")), seat=AUTO)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from orgstate.emulator.envelope import PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, ApiError
 from orgstate.emulator.ids import IdCodec, IdRegistry
 from orgstate.emulator.shapes import bad
-from orgstate.model.config import Plan
+from orgstate.model.config import Subscription
 from orgstate.tenant import Tenant
 
 T = TypeVar("T")
@@ -81,7 +81,7 @@ class Call:
     def field_types(self) -> dict[str, str]:
         return {row["id"]: row["type"] for row in self.tenant.query("SELECT id, type FROM fields")}
 
-    def plans(self) -> dict[str, Plan]:
+    def plans(self) -> dict[str, Subscription]:
         return {plan.id: plan for plan in self.tenant.plans()}
 
     def flag(self, key: str, default: bool = False) -> bool:

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from orgstate.emulator.envelope import FIELD_VALIDATION_FAILED, ApiError
 from orgstate.emulator.ids import ROOT_DEPARTMENT, IdCodec, chat_id, open_department_id, open_id, union_id
-from orgstate.model.config import Department, MailTransfer, Plan, Transfers, UserGroup
+from orgstate.model.config import Department, MailTransfer, Subscription, Transfers, UserGroup
 from orgstate.model.live import LiveMember
 from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.departments import invalid
@@ -229,7 +229,7 @@ def user_object(
     member: LiveMember,
     codec: IdCodec,
     field_types: dict[str, str],
-    plans: dict[str, Plan] | None = None,
+    plans: dict[str, Subscription] | None = None,
 ) -> dict[str, Any]:
     """A user as the Open API shows it; with `plans`, including `assign_info` (seats held)."""
     deleted = member.status == "deleted"
@@ -273,7 +273,7 @@ def user_object(
     return user
 
 
-def seat_object(plan: Plan) -> dict[str, str]:
+def seat_object(plan: Subscription) -> dict[str, str]:
     """A seat (user `assign_info`): every number a JSON string, times in epoch seconds."""
     return {
         "subscription_id": plan.id,
@@ -284,7 +284,7 @@ def seat_object(plan: Plan) -> dict[str, str]:
     }
 
 
-def subscription_object(plan: Plan, assigned: int) -> dict[str, str]:
+def subscription_object(plan: Subscription, assigned: int) -> dict[str, str]:
     return {**seat_object(plan), "total_seats": str(plan.seats), "assigned_seats": str(assigned)}
 
 

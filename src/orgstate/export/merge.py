@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from orgstate.errors import ConfigError
 from orgstate.export.writer import styled, write_new, yaml_writer
-from orgstate.model.config import Department, FieldDef, Member, Plan, UserGroup
+from orgstate.model.config import Department, FieldDef, Member, Subscription, UserGroup
 
 SECTIONS: dict[str, tuple[str, type[BaseModel]]] = {
     "fields": ("field", FieldDef),
@@ -112,7 +112,7 @@ def merge_into(path: Path, exported: dict[str, Any]) -> list[str]:
         wanted = plans.get(plan.get("id"))
         if wanted is not None:
             touched: list[str] = []
-            _update_item(plan, wanted, Plan, touched.append)
+            _update_item(plan, wanted, Subscription, touched.append)
             if touched:
                 changes.append(f"updated plan.{plan['id']}: {', '.join(touched)}")
     for plan_id, plan in plans.items():

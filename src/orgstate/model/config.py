@@ -38,7 +38,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Plan(StrictModel):
+class Subscription(StrictModel):
     """A purchased (or trialled) subscription; `id` is the subscription id."""
 
     id: Id
@@ -53,7 +53,7 @@ class Plan(StrictModel):
         return self.edition != "starter"
 
     @model_validator(mode="after")
-    def _expires_after_start(self) -> Plan:
+    def _expires_after_start(self) -> Subscription:
         if self.expires <= self.starts:
             raise ValueError(f"expires ({self.expires}) must come after starts ({self.starts})")
         return self
@@ -61,7 +61,7 @@ class Plan(StrictModel):
 
 class Org(StrictModel):
     name: Name
-    plans: tuple[Plan, ...] = ()
+    plans: tuple[Subscription, ...] = ()
 
 
 class IgnoreGlobs(StrictModel):

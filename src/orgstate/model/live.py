@@ -17,8 +17,8 @@ from orgstate.model.config import (
     FieldDef,
     InvitationPolicy,
     Member,
-    Plan,
     StrictModel,
+    Subscription,
     UserGroup,
 )
 from orgstate.model.types import ContactField, Count, Id, Name, SeatSource
@@ -77,7 +77,7 @@ class LiveOrg(StrictModel):
     # A fixture may name the organization as the configuration language does; a
     # snapshot keeps the name in `tenant.name` only.
     name: Name | None = None
-    plans: tuple[Plan, ...] = ()
+    plans: tuple[Subscription, ...] = ()
 
 
 class TenantState(StrictModel):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Plan, UserGroup
+from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Subscription, UserGroup
 from orgstate.model.live import LiveMember, TenantState
 from orgstate.rules.offboarding import is_protected
 from orgstate.rules.transfers import TRANSFER_KINDS
@@ -93,7 +93,7 @@ class LiveIndex:
         return {g.id: g for g in self.snapshot.user_groups}
 
     @cached_property
-    def live_plans(self) -> dict[str, Plan]:
+    def live_plans(self) -> dict[str, Subscription]:
         return {p.id: p for p in self.snapshot.org.plans}
 
     @cached_property
@@ -167,11 +167,11 @@ class PlanContext(LiveIndex):
             self._indexes[section] = {item.id: i for i, item in enumerate(items)}
         return self._indexes[section]
 
-    def is_in_use(self, plan: Plan) -> bool:
+    def is_in_use(self, plan: Subscription) -> bool:
         return plan.is_paid and plan.starts <= self.today < plan.expires
 
     @cached_property
-    def plans_in_use(self) -> list[Plan]:
+    def plans_in_use(self) -> list[Subscription]:
         return [plan for plan in self.snapshot.org.plans if self.is_in_use(plan)]
 
     @cached_property

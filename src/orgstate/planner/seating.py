@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from orgstate.diagnostics import Diagnostic, error, info, warning
-from orgstate.model.config import Plan
+from orgstate.model.config import Subscription
 from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
@@ -27,7 +27,7 @@ class Seating:
     left_out: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plan -> members without a seat
     # Members kept on a seat nothing declared covers, whose origin the backend cannot tell.
     unattributed: list[str] = field(default_factory=list)
-    # Plan -> seats held after the plan by live members it does not seat (see _kept_outside).
+    # Subscription -> seats held after the plan by live members it does not seat (see _kept_outside).
     outside: Counter[str] = field(default_factory=Counter)
 
 
@@ -169,7 +169,7 @@ def _auto(ctx: PlanContext, seating: Seating, pending: list[str], others: Counte
         )
         if not candidates:
             continue
-        chosen: Plan = candidates[0]
+        chosen: Subscription = candidates[0]
         used[chosen.id] += 1
         seating.final[member_id] = chosen.id
         seating.reasons[member_id] = "auto"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from orgstate.config.seatfile import SeatFileRow, read_seat_file
 from orgstate.diagnostics import Diagnostic, clip, error, warning
 from orgstate.errors import ConfigError
-from orgstate.model.config import OrgConfig, Plan
+from orgstate.model.config import OrgConfig, Subscription
 from orgstate.planner.seats import SeatResolution, members_in_departments, resolve_seats
 from orgstate.rules.context import RuleContext
 
@@ -96,7 +96,7 @@ def _names(member_ids: list[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def _capacity(ctx: RuleContext, resolution: SeatResolution, index: int, plan: Plan) -> Iterator[Diagnostic]:
+def _capacity(ctx: RuleContext, resolution: SeatResolution, index: int, plan: Subscription) -> Iterator[Diagnostic]:
     holders = resolution.holders(plan.id)
     explicit = [m for m in holders if resolution.seats[m].reason == "explicit"]
     derived = [m for m in holders if resolution.seats[m].reason != "explicit"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orgstate.errors import ErrorKind, TenantError
-from orgstate.model.config import Plan
+from orgstate.model.config import Subscription
 from orgstate.model.types import Edition
 from orgstate.tenant.clock import Clock, FixedClock, SystemClock
 from orgstate.tenant.codes import LarkCode
@@ -191,19 +191,19 @@ class TenantCore:
 
     # -- plans and editions -------------------------------------------------------
 
-    def plans(self) -> list[Plan]:
+    def plans(self) -> list[Subscription]:
         return [plan_from_row(row) for row in self.query("SELECT * FROM plans ORDER BY position")]
 
-    def plan(self, plan_id: str) -> Plan:
+    def plan(self, plan_id: str) -> Subscription:
         row = self.one("SELECT * FROM plans WHERE id = ?", (plan_id,))
         if row is None:
             raise TenantError(ErrorKind.NOT_FOUND, f"no plan '{plan_id}'", LarkCode.UNKNOWN_SEAT)
         return plan_from_row(row)
 
-    def is_in_use(self, plan: Plan) -> bool:
+    def is_in_use(self, plan: Subscription) -> bool:
         return plan.is_paid and plan.starts <= self.today() < plan.expires
 
-    def plans_in_use(self) -> list[Plan]:
+    def plans_in_use(self) -> list[Subscription]:
         return [plan for plan in self.plans() if self.is_in_use(plan)]
 
     def edition(self) -> Edition:

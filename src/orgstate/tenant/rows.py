@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from orgstate.model.config import Department, FieldDef, Job, Member, Plan, UserGroup
+from orgstate.model.config import Department, FieldDef, Job, Member, Subscription, UserGroup
 from orgstate.model.live import LiveMember, Resources
 
 
@@ -93,8 +93,8 @@ def department_from_row(row: sqlite3.Row) -> Department:
     )
 
 
-def plan_from_row(row: sqlite3.Row) -> Plan:
-    return Plan(
+def plan_from_row(row: sqlite3.Row) -> Subscription:
+    return Subscription(
         id=row["id"],
         edition=row["edition"],
         seats=row["seats"],

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from enum import Enum
 
 from orgstate.errors import ErrorKind, TenantError
-from orgstate.model.config import Plan
+from orgstate.model.config import Subscription
 from orgstate.model.types import SeatSource
 from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.core import TenantCore
@@ -35,7 +35,7 @@ class SeatOps(TenantCore):
     def seats_used(self, plan_id: str) -> int:
         return int(self.scalar("SELECT count(*) FROM seats WHERE plan = ?", (plan_id,)))
 
-    def seats_left(self, plan: Plan) -> int:
+    def seats_left(self, plan: Subscription) -> int:
         return plan.seats - self.seats_used(plan.id)
 
     def assign_seats(self, plan_id: str, member_ids: Iterable[str], source: SeatSource = "explicit") -> list[str]:
@@ -53,7 +53,7 @@ class SeatOps(TenantCore):
             self.require("seats")
             return [m for m in member_ids if self.drop_seat(self.uid_of(m))]
 
-    def add_plan(self, plan: Plan) -> None:
+    def add_plan(self, plan: Subscription) -> None:
         """A purchase or trial takes effect (billing is outside orgstate; fixtures and tests use this).
 
         With a single plan in use, the console then assigns seats by itself: to the creator
@@ -79,7 +79,7 @@ class SeatOps(TenantCore):
             if self.is_in_use(plan) and [p.id for p in self.plans_in_use()] == [plan.id]:
                 self._assign_on_activation(plan)
 
-    def _assign_on_activation(self, plan: Plan) -> None:
+    def _assign_on_activation(self, plan: Subscription) -> None:
         founder = self.scalar("SELECT uid FROM members WHERE id = ? AND status != 'deleted'", (self.founder,))
         if founder is not None and self.scalar("SELECT 1 FROM seats WHERE uid = ?", (founder,)) is None:
             self.give_seat(int(founder), plan, "auto")
@@ -100,7 +100,7 @@ class SeatOps(TenantCore):
 
     # -- the mechanics, inside an operation's transaction ---------------------------
 
-    def give_seat(self, uid: int, plan: Plan, source: SeatSource, via: str | None = None) -> bool:
+    def give_seat(self, uid: int, plan: Subscription, source: SeatSource, via: str | None = None) -> bool:
         """Seat a member on a plan, replacing any seat they hold; False when nothing changed."""
         held = self.one("SELECT plan, source, via FROM seats WHERE uid = ?", (uid,))
         if held is not None and held["plan"] == plan.id:
@@ -123,7 +123,7 @@ class SeatOps(TenantCore):
         )
         return True
 
-    def check_assignable(self, plan: Plan) -> None:
+    def check_assignable(self, plan: Subscription) -> None:
         if not plan.is_paid:
             raise TenantError(
                 ErrorKind.RULE, f"'{plan.id}' is a Starter plan, which cannot assign seats", LarkCode.INVALID_SEAT
@@ -169,7 +169,7 @@ class SeatOps(TenantCore):
         else:
             self.drop_seat(uid)
 
-    def seat_from_group(self, uid: int, group_id: str, plan: Plan) -> bool:
+    def seat_from_group(self, uid: int, group_id: str, plan: Subscription) -> bool:
         """A member of a seated group gets its seat while seats remain (one seat however many
         groups); False when left without one."""
         if self.one("SELECT 1 FROM seats WHERE uid = ?", (uid,)):

@@ -36,7 +36,7 @@ from orgstate.appliers.lark.mapping import (
 from orgstate.appliers.local.backend import client_token, differing
 from orgstate.appliers.registry import Registry
 from orgstate.errors import ErrorKind, TenantError, UsageError
-from orgstate.model.config import Department, FieldDef, Plan, UserGroup
+from orgstate.model.config import Department, FieldDef, Subscription, UserGroup
 from orgstate.model.live import LiveMember, LiveOrg, TenantInfo, TenantState
 from orgstate.planner.changes import (
     Change,
@@ -60,7 +60,7 @@ from orgstate.planner.changes import (
     data,
 )
 from orgstate.planner.context import recipient
-from orgstate.planner.plan import Plan as ChangePlan
+from orgstate.planner.plan import Plan
 from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant.credentials import generate_password
 
@@ -230,7 +230,7 @@ class LarkBackend:
         return {item["user_id"]: item["resources"] for item in items}
 
     @staticmethod
-    def _plans(users: Any, rows: list[dict[str, Any]]) -> Iterator[Plan]:
+    def _plans(users: Any, rows: list[dict[str, Any]]) -> Iterator[Subscription]:
         """Plans from each user's assign_info, sized by assign_info_list; a plan missing from
         that list has no free seats, so it holds exactly its assigned seats."""
         listed = {row["subscription_id"]: row for row in rows}
@@ -243,7 +243,7 @@ class LarkBackend:
         for plan_id in sorted({*listed, *held}):
             row = listed.get(plan_id) or held[plan_id]
             seats = int(listed[plan_id]["total_seats"]) if plan_id in listed else counts.get(plan_id, 0)
-            yield Plan.model_validate(
+            yield Subscription.model_validate(
                 {
                     "id": plan_id,
                     "edition": edition_of(str(row.get("license_plan_key") or row.get("product_name") or "")),
@@ -308,7 +308,7 @@ class LarkBackend:
 
     # -- applying ------------------------------------------------------------------------
 
-    def prepare(self, plan: ChangePlan) -> None:
+    def prepare(self, plan: Plan) -> None:
         """Remember each leaver's transfer change (it travels with the delete call), and the
         members the plan creates or restores (looked up when snapshots are read again)."""
         self.transfers = {c.key: c for c in plan.changes if isinstance(c, ResourcesTransfer)}
