@@ -28,9 +28,9 @@ from orgstate.appliers.lark import LarkBackend
 from orgstate.appliers.lark.client import LarkApi
 from orgstate.config.loader import load_config
 from orgstate.emulator.process import start_emulator
-from orgstate.emulator.ratelimit import TIERS
 from orgstate.executor.apply import apply_plan
 from orgstate.executor.passwords import PasswordFile
+from orgstate.lark.endpoints import TIERS
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
 from orgstate.statestore import open_store

@@ -25,10 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_org import generate
 from orgstate.config.loader import load_config
-from orgstate.model.config import OrgConfig
+from orgstate.model.config import MemberFields, OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
-from orgstate.rules import check_static
+from orgstate.rules.check import check_static
 from orgstate.tenant import Tenant
 from orgstate.tenant.fixture import init_tenant, state_for
 from orgstate.tenant.snapshot import read_state
@@ -43,10 +43,13 @@ def live_tenant(config: OrgConfig, changed: float, seed: int = 11) -> TenantStat
     rng = random.Random(seed)
     picked = set(rng.sample(range(len(state.members)), int(len(state.members) * changed)))
     members = tuple(
-        m.model_copy(update={"job": m.job.model_copy(update={"title": "Changed Out Of Band"})}) if i in picked else m
-        for i, m in enumerate(state.members)
+        m.model_copy(update={"member": retitled(m.member)}) if i in picked else m for i, m in enumerate(state.members)
     )
     return state.model_copy(update={"members": members})
+
+
+def retitled(member: MemberFields) -> MemberFields:
+    return member.model_copy(update={"job": member.job.model_copy(update={"title": "Changed Out Of Band"})})
 
 
 def prepare(members: int, changed: float) -> tuple[Path, Path]:

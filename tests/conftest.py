@@ -11,7 +11,7 @@ import pytest
 
 from orgstate.config.loader import LoadedConfig, load_config
 from orgstate.diagnostics import Diagnostic
-from orgstate.rules import check_static
+from orgstate.rules.check import check_static
 from orgstate.statestore import StateStore, open_store
 
 ROOT = Path(__file__).resolve().parent.parent

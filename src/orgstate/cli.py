@@ -6,29 +6,32 @@ becomes one clear line and exit 1; anything else is a bug and says so.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import re
 import signal
 import sys
 import threading
-import tomllib
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
 from orgstate import __version__
-from orgstate.appliers.base import Backend, LooksUpMembers
-from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend, same_backend
-from orgstate.config.loader import LoadedConfig, load_config
+from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
 from orgstate.config.schema import org_schema_text
-from orgstate.diagnostics import Diagnostic, has_errors
-from orgstate.drift.detect import detect_drift
+from orgstate.config.settings import (
+    BACKEND_ENV,
+    DEFAULT_CONFIG_PATHS,
+    STATE_ENV,
+    Settings,
+    config_paths,
+    read_settings,
+)
+from orgstate.diagnostics import Diagnostic
 from orgstate.errors import ConfigError, OrgstateError, UsageError
 from orgstate.executor.apply import ApplyResult, StopRequest, apply_plan
 from orgstate.executor.passwords import PasswordFile
@@ -36,31 +39,24 @@ from orgstate.export.document import export_document
 from orgstate.export.merge import merge_into
 from orgstate.export.split import write_split
 from orgstate.export.writer import HEADER, to_yaml, write_new
-from orgstate.planner.build import build_plan
-from orgstate.planner.context import CAPABILITIES, PlanOptions
-from orgstate.planner.fingerprints import bytes_digest
+from orgstate.pipeline import Checked, check, detect, make_plan, read_saved_plan, read_snapshot, reset_password
 from orgstate.planner.plan import Plan
 from orgstate.render.audit import render_audit_log
-from orgstate.render.diagnostics import render_json, render_text
-from orgstate.render.drift import render_drift_json, render_drift_markdown, render_drift_text, summary_line
-from orgstate.render.drift_html import render_drift_html
+from orgstate.render.diagnostics import render_text
+from orgstate.render.drift import summary_line
 from orgstate.render.escape import for_terminal
 from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
-from orgstate.render.plan_markdown import render_plan_markdown
-from orgstate.render.plan_text import render_plan_text
 from orgstate.render.progress import reporter_for_terminal
-from orgstate.render.tenant import render_tenant_json, render_tenant_text
-from orgstate.rules import check_static
-from orgstate.rules.context import RuleContext
+from orgstate.render.registry import Report, formats, render
 from orgstate.statestore import open_store
 from orgstate.statestore.store import describe_lock, format_duration, this_holder
 from orgstate.tenant import Tenant
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from orgstate.tenant.snapshot import read_state
 
-DEFAULT_CONFIG_PATHS = ("org.yaml", "org")
 DEFAULT_TENANT_DB = Path(".orgstate/tenant.db")
 DEFAULT_PASSWORDS_DIR = ".orgstate/passwords"
+F = TypeVar("F", bound=Callable[..., Any])
 # Large results stay referenced until the process ends (see main): freeing 100,000
 # members object by object costs more than the rest of the teardown.
 _RETAINED: list[object] = []
@@ -70,14 +66,10 @@ def use_colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def default_config_paths(paths: Sequence[Path]) -> list[Path]:
-    """`-f` as given, else org.yaml, else org/ (SPEC section 1)."""
-    if paths:
-        return list(paths)
-    for candidate in DEFAULT_CONFIG_PATHS:
-        if Path(candidate).exists():
-            return [Path(candidate)]
-    raise OrgstateError("no configuration: pass -f PATH, or create org.yaml or org/")
+def format_option(report: Report) -> Callable[[F], F]:
+    """--format, choosing among the formats the renderer registry has for `report`."""
+    choices = formats(report)
+    return click.option("--format", "output_format", type=click.Choice(choices), default=choices[0], show_default=True)
 
 
 config_option = click.option(
@@ -86,7 +78,8 @@ config_option = click.option(
     "paths",
     multiple=True,
     type=click.Path(path_type=Path),
-    help="A YAML file or a directory of them (repeatable). Default: org.yaml, else org/.",
+    help="A YAML file or a directory of them (repeatable). "
+    f"Default: {DEFAULT_CONFIG_PATHS[0]}, else {DEFAULT_CONFIG_PATHS[1]}/.",
 )
 
 
@@ -96,38 +89,38 @@ def cli() -> None:
     """Manage a Lark organization as code."""
 
 
+@cli.result_callback()
+def exit_with(code: int | None) -> None:
+    """The one place a command's exit code becomes the process's: every command returns
+    its code (None for 0)."""
+    raise click.exceptions.Exit(code or 0)
+
+
 @cli.command()
 @config_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(paths: tuple[Path, ...], output_format: str) -> None:
+@format_option("diagnostics")
+def validate(paths: tuple[Path, ...], output_format: str) -> int:
     """Check the configuration without a backend: exit 0 when clean, 1 on any error."""
-    loaded, rules, diagnostics = _static_diagnostics(paths)
-    _RETAINED.extend((loaded, rules))
-    _echo_diagnostics(diagnostics, output_format)
-    sys.exit(1 if has_errors(diagnostics) else 0)
+    checked = check(config_paths(paths))
+    _RETAINED.append(checked)
+    _echo_diagnostics(checked.diagnostics, output_format)
+    return 1 if checked.has_errors else 0
 
 
-def _static_diagnostics(paths: tuple[Path, ...]) -> tuple[LoadedConfig, RuleContext | None, list[Diagnostic]]:
-    loaded = load_config(default_config_paths(paths))
-    if loaded.config is None:
-        return loaded, None, loaded.diagnostics
-    rules = RuleContext(loaded.config, loaded.sources)
-    return loaded, rules, check_static(loaded.config, loaded.sources, rules)
+def _echo_diagnostics(diagnostics: Sequence[Diagnostic], output_format: str) -> None:
+    """Diagnostics in `output_format` when they have it, else as text (a markdown plan's
+    configuration errors)."""
+    if output_format not in formats("diagnostics"):
+        output_format = "text"
+    click.echo(render("diagnostics", output_format, list(diagnostics), use_colour()), color=use_colour())
 
 
-def _echo_diagnostics(diagnostics: list[Diagnostic], output_format: str) -> None:
-    if output_format == "json":
-        click.echo(render_json(diagnostics))
-    else:
-        click.echo(render_text(diagnostics, colour=use_colour()), color=use_colour())
-
-
-def _render_plan(plan: Plan, output_format: str) -> str:
-    if output_format == "json":
-        return render_plan_json(plan)
-    if output_format == "markdown":
-        return render_plan_markdown(plan)
-    return render_plan_text(plan, colour=use_colour())
+def _rejected(checked: Checked, output_format: str) -> bool:
+    """Whether the configuration has errors, which are then printed: a command stops
+    there, before any backend is touched."""
+    if checked.has_errors:
+        _echo_diagnostics(checked.diagnostics, output_format)
+    return checked.has_errors
 
 
 backend_option = click.option(
@@ -135,57 +128,16 @@ backend_option = click.option(
     "backend_url",
     default=DEFAULT_BACKEND,
     show_default=True,
-    envvar="ORGSTATE_BACKEND",
+    envvar=BACKEND_ENV,
     help="local:PATH (the embedded tenant), lark:URL or scim:URL.",
 )
-plan_format_option = click.option(
-    "--format", "output_format", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
-)
-
-
-def _make_plan(
-    checked: tuple[LoadedConfig, RuleContext | None, list[Diagnostic]],
-    backend: Backend,
-    backend_url: str,
-    allow_removals: int | None,
-) -> Plan:
-    """Plan a configuration that passed its static checks against the backend's tenant."""
-    loaded, rules, static = checked
-    assert loaded.config is not None and rules is not None
-    if isinstance(backend, LooksUpMembers):  # deleted members it cannot list: name the declared ones
-        backend.look_up_members(member.id for member in loaded.config.members)
-    snapshot = backend.read_snapshot()
-    digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in loaded.sources.files))
-    options = PlanOptions(backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities)
-    plan = build_plan(
-        loaded.config,
-        snapshot,
-        options,
-        sources=loaded.sources,
-        config_digest=digest,
-        snapshot_digest=backend.snapshot_digest,
-        rules=rules,
-    )
-    plan = dataclasses.replace(plan, diagnostics=(*static, *plan.diagnostics))
-    _RETAINED.extend((loaded, rules, snapshot, plan))
-    return plan
-
-
-def _checked(paths: tuple[Path, ...], output_format: str) -> tuple[LoadedConfig, RuleContext | None, list[Diagnostic]]:
-    """The configuration and its static diagnostics; on errors, print them and exit 1
-    before any backend is touched."""
-    checked = _static_diagnostics(paths)
-    if checked[0].config is None or has_errors(checked[2]):
-        _echo_diagnostics(checked[2], output_format)
-        sys.exit(1)
-    return checked
 
 
 @cli.command("plan")
 @config_option
 @backend_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply.")
-@plan_format_option
+@format_option("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
 @click.option("--allow-removals", type=click.IntRange(min=0), help="Allow up to N destructive changes.")
 def plan_command(
@@ -195,18 +147,23 @@ def plan_command(
     output_format: str,
     detailed_exitcode: bool,
     allow_removals: int | None,
-) -> None:
+) -> int:
     """Diff the configuration against the live tenant and show the changes."""
-    checked = _checked(paths, "json" if output_format == "json" else "text")
+    checked = check(config_paths(paths))
+    _RETAINED.append(checked)
+    if _rejected(checked, output_format):
+        return 1
     with closing(open_backend(backend_url)) as backend:
-        plan = _make_plan(checked, backend, backend_url, allow_removals)
+        snapshot = read_snapshot(checked, backend)
+        plan = make_plan(checked, backend, snapshot, backend_url, allow_removals)
+    _RETAINED.extend((snapshot, plan))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render_plan_json(plan) + "\n")
-    click.echo(_render_plan(plan, output_format), color=use_colour())
+    click.echo(render("plan", output_format, plan, use_colour()), color=use_colour())
     if out is not None and output_format != "json":
         click.echo(f"Saved the plan to {out}.", err=True)
-    sys.exit(_plan_exit_code(plan, detailed_exitcode))
+    return _plan_exit_code(plan, detailed_exitcode)
 
 
 def _plan_exit_code(plan: Plan, detailed: bool) -> int:
@@ -218,7 +175,7 @@ def _plan_exit_code(plan: Plan, detailed: bool) -> int:
 state_option = click.option(
     "--state",
     "state_url",
-    envvar="ORGSTATE_STATE",
+    envvar=STATE_ENV,
     default=None,
     help="Where the journal, lock and audit log live: sqlite:PATH (default sqlite:.orgstate/state.db) or "
     "postgresql://...",
@@ -277,31 +234,29 @@ def apply(
     auto_approve: bool,
     allow_removals: int | None,
     passwords_dir: Path,
-) -> None:
+) -> int:
     """Carry out a saved plan, or plan and ask before carrying it out."""
     if plan_file is not None and paths:
         raise UsageError("give a saved plan or -f, not both")
-    source = read_plan(plan_file) if plan_file is not None else _checked(paths, "text")
-    if isinstance(source, Plan) and not same_backend(source.backend, backend_url):
-        # A saved plan never chooses where credentials go: the command line or orgstate.toml does.
-        raise UsageError(
-            f"the plan was made for {source.backend}, but apply is set to {backend_url} (--backend, "
-            "ORGSTATE_BACKEND or orgstate.toml): apply it there, or plan again for this backend"
-        )
-    url = backend_url
-    with closing(open_backend(url)) as backend, closing(open_store(state_url)) as store:
+    source = read_saved_plan(plan_file, backend_url) if plan_file is not None else check(config_paths(paths))
+    _RETAINED.append(source)
+    if isinstance(source, Checked) and _rejected(source, "text"):
+        return 1
+    with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
         if isinstance(source, Plan):
             plan = source
         else:
-            plan = _make_plan(source, backend, url, allow_removals)
-            click.echo(render_plan_text(plan, colour=use_colour()), color=use_colour())
+            snapshot = read_snapshot(source, backend)
+            plan = make_plan(source, backend, snapshot, backend_url, allow_removals)
+            _RETAINED.extend((snapshot, plan))
+            click.echo(render("plan", "text", plan, use_colour()), color=use_colour())
             if plan.applyable and plan.has_changes:
                 _approve(auto_approve)
         if not plan.applyable:
             raise OrgstateError("the plan has errors and cannot be applied")
         if not plan.has_changes:
             click.echo("Nothing to apply.")
-            return
+            return 0
         passwords = PasswordFile(passwords_dir, f"passwords-{plan.id}")
         held = store.current_lock() if lock_timeout > 0 else None
         if held is not None:
@@ -326,7 +281,7 @@ def apply(
         finally:
             if result.started:  # however it ended: what was done, and what is left
                 _report_apply(plan, result)
-    sys.exit(0 if result.ok else 1)
+    return 0 if result.ok else 1
 
 
 @contextmanager
@@ -476,67 +431,37 @@ def _confirm_force_unlock(lock_id: str, why: str) -> None:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="A new file for the password (0600).")
 @backend_option
 @state_option
-def reset_password(member: str, send: str | None, out: Path | None, backend_url: str, state_url: str | None) -> None:
+def reset_password_command(
+    member: str, send: str | None, out: Path | None, backend_url: str, state_url: str | None
+) -> None:
     """Reset a member's login password (business-email logins only)."""
     with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
-        if send is not None and "password_delivery" not in backend.capabilities:
-            raise UsageError(
-                f"{backend_url} cannot {CAPABILITIES['password_delivery']}: use --out FILE and hand it over"
-            )
-        sink = (
-            None
-            if send is not None and out is None
-            else PasswordFile(Path(DEFAULT_PASSWORDS_DIR), f"reset-{member}", out)
-        )
-        path = sink.reserve() if sink is not None else None
-        try:
-            password = backend.reset_password(member, send)
-        except OrgstateError:
-            if path is not None:
-                path.unlink()
-            raise
-        if sink is not None:
-            sink.write(member, password)
-            delivery = f"written to {path}"
-        else:
-            delivery = f"sent by {send}"
-        store.record(this_holder(), f"member.{member}", "reset_password", "done", delivery)
+        delivery = reset_password(backend, store, backend_url, member, send, out, Path(DEFAULT_PASSWORDS_DIR))
     click.echo(f"The password of {member} was reset and {delivery}.")
 
 
 @cli.command()
 @config_option
 @backend_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json", "html"]),
-    default="text",
-    show_default=True,
-)
+@format_option("drift")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
-def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Path | None) -> None:
+def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Path | None) -> int:
     """Report where the live tenant differs from the configuration: exit 2 on drift, 0 when clean."""
-    loaded, rules, _ = _checked(paths, "json" if output_format == "json" else "text")
-    assert loaded.config is not None
+    checked = check(config_paths(paths))
+    _RETAINED.append(checked)
+    if _rejected(checked, output_format):
+        return 1
     with closing(open_backend(backend_url)) as backend:
         snapshot = backend.read_snapshot()
-        capabilities = backend.capabilities
-    report = detect_drift(loaded.config, snapshot, backend_url, rules, capabilities=capabilities)
-    _RETAINED.extend((loaded, rules, snapshot))
-    renderers = {
-        "text": render_drift_text,
-        "markdown": render_drift_markdown,
-        "json": render_drift_json,
-        "html": render_drift_html,
-    }
-    text = renderers[output_format](report)
+        report = detect(checked, backend, snapshot, backend_url)
+    _RETAINED.append(snapshot)
+    text = render("drift", output_format, report)
     if out is None:
         click.echo(text)
     else:
         write_new(out, text if text.endswith("\n") else text + "\n")
         click.echo(f"{summary_line(report)} Report written to {out}.")
-    sys.exit(2 if report.has_drift else 0)
+    return 2 if report.has_drift else 0
 
 
 @cli.command("export")
@@ -579,10 +504,10 @@ def export_command(backend_url: str, out: Path | None, merge: Path | None, split
 
 @cli.command()
 @click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
-@plan_format_option
+@format_option("plan")
 def show(plan_file: Path, output_format: str) -> None:
     """Render a saved plan."""
-    click.echo(_render_plan(read_plan(plan_file), output_format), color=use_colour())
+    click.echo(render("plan", output_format, read_plan(plan_file), use_colour()), color=use_colour())
 
 
 @cli.command()
@@ -690,41 +615,32 @@ def local_init(fixture: Path, db_path: Path, force: bool) -> None:
 
 @local.command("show")
 @db_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("tenant")
 def local_show(db_path: Path, output_format: str) -> None:
     """Print the embedded tenant (JSON in the fixture's shape, so it round-trips)."""
     if not db_path.is_file():
         raise OrgstateError(f"{db_path}: no tenant database; run 'orgstate local init --from TENANT.yaml'")
     with Tenant(db_path) as tenant:
         state = read_state(tenant)
-    click.echo(render_tenant_json(state) if output_format == "json" else render_tenant_text(state))
+    click.echo(render("tenant", output_format, state))
 
 
-SETTINGS_FILE = Path("orgstate.toml")
-# orgstate.toml key -> (option name, the commands that take it)
-SETTINGS = {
+# orgstate.toml setting -> (the option it is the default of, the commands that take it)
+SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "backend": ("backend_url", ("plan", "apply", "drift", "export", "reset-password")),
     "state": ("state_url", ("apply", "log", "unlock", "reset-password")),
     "config": ("paths", ("validate", "plan", "apply", "drift")),
 }
 
 
-def settings_defaults(path: Path = SETTINGS_FILE) -> dict[str, dict[str, object]]:
-    """Defaults from orgstate.toml (SPEC section 1), as click's default_map."""
-    if not path.is_file():
-        return {}
-    try:
-        settings = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
-    unknown = sorted(set(settings) - set(SETTINGS))
-    if unknown:
-        raise UsageError(f"{path}: unknown setting {', '.join(unknown)} (known: {', '.join(SETTINGS)})")
+def default_map(settings: Settings) -> dict[str, dict[str, object]]:
+    """orgstate.toml's values as click's default_map: below the command line and the
+    environment, above the built-in defaults."""
     defaults: dict[str, dict[str, object]] = {}
-    for key, value in settings.items():
+    for key, value in vars(settings).items():
+        if value is None:
+            continue
         option, commands = SETTINGS[key]
-        if key == "config" and isinstance(value, str):
-            value = [value]
         for command in commands:
             defaults.setdefault(command, {})[option] = value
     return defaults
@@ -734,11 +650,7 @@ def run(args: Sequence[str] | None = None) -> int:
     """Run the command line (`args`, else the process's) and return its exit code; the
     one error boundary."""
     try:
-        cli.main(args=args, standalone_mode=False, default_map=settings_defaults())
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
+        code = cli.main(args=args, standalone_mode=False, default_map=default_map(read_settings()))
     except click.ClickException as exc:
         exc.show()
         return 1  # every error exits 1; click's 2 would read as "changes present" or "drift"
@@ -755,7 +667,7 @@ def run(args: Sequence[str] | None = None) -> int:
         click.echo("orgstate: internal error (this is a bug; please report it with the lines below)", err=True)
         click.echo(traceback.format_exc(), err=True)
         return 70
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def main() -> None:

@@ -8,9 +8,12 @@ that users see (SPEC section 5 gives the JSON shape).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # the catalogue imports Severity from here
+    from orgstate.rules.catalogue import RuleId
 
 Severity = Literal["error", "warning", "info"]
 DocPath = tuple[str | int, ...]
@@ -22,6 +25,7 @@ SHOWN_PER_RULE = 50
 
 @dataclass(frozen=True)
 class Diagnostic:
+    # A `RuleId` when made here; any string when read back from a saved plan.
     rule: str
     severity: Severity
     message: str
@@ -67,19 +71,24 @@ class Diagnostic:
         }
 
 
-def error(rule: str, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any) -> Diagnostic:
+def error(
+    rule: RuleId, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any
+) -> Diagnostic:
     return Diagnostic(rule=rule, severity="error", message=message, at=at, address=address, **extra)
 
 
-def warning(rule: str, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any) -> Diagnostic:
+def warning(
+    rule: RuleId, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any
+) -> Diagnostic:
     return Diagnostic(rule=rule, severity="warning", message=message, at=at, address=address, **extra)
 
 
-def info(rule: str, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any) -> Diagnostic:
+def info(rule: RuleId, message: str, at: DocPath | None = None, address: str | None = None, **extra: Any) -> Diagnostic:
     return Diagnostic(rule=rule, severity="info", message=message, at=at, address=address, **extra)
 
 
 CLIPPED = 64  # characters of a value a message quotes
+LISTED = 10  # ids a message names before "and N more"
 
 
 def clip(value: str, limit: int = CLIPPED) -> str:
@@ -87,6 +96,12 @@ def clip(value: str, limit: int = CLIPPED) -> str:
     characters (a message must not carry a file's contents)."""
     text = " ".join(value.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def listed(ids: Sequence[str]) -> str:
+    """The first LISTED ids, and how many more there are."""
+    more = len(ids) - LISTED
+    return ", ".join(ids[:LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
 def format_path(path: DocPath) -> str:

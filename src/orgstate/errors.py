@@ -1,16 +1,34 @@
-"""The exception tree. The CLI is the one place that catches these.
+"""The exception tree. The CLI is the one place that catches OrgstateError; the internal
+signals below are caught by the module that raises them.
 
 OrgstateError                 user-facing failure: one clear line, exit 1
 +-- ConfigError               the configuration cannot be read (carries diagnostics)
 +-- UsageError                a command was called in a way that cannot work
 +-- TenantError               the tenant refused an operation (kind + Lark code)
++-- LarkUnavailable           the Open API kept failing after every retry
++-- StalePlan                 the tenant changed since the plan was made
++-- Interrupted               a stop was requested: apply stopped before its next change
++-- LockHeld                  another apply holds the lock
++-- LockLost                  this apply no longer holds its lock
+
+Internal signals, never shown to a user as such:
+
+YamlProblem                   a located problem in one YAML document (becomes a diagnostic)
+FastPathDeclined              the fast YAML reader leaves a document to the reference reader
+ApiError                      the emulator's own refusal (becomes an Open API envelope)
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from orgstate.diagnostics import Diagnostic
+from orgstate.diagnostics import Diagnostic, DocPath
+
+if TYPE_CHECKING:
+    from orgstate.statestore.store import HolderStatus, Lock
 
 
 class OrgstateError(Exception):
@@ -54,3 +72,70 @@ class TenantError(OrgstateError):
         self.code = code
         self.rule = rule
         self.reason = reason
+
+
+class LarkUnavailable(OrgstateError):
+    """The service kept failing after every retry."""
+
+
+class StalePlan(OrgstateError):
+    pass
+
+
+class Interrupted(OrgstateError):
+    """A stop was requested (SIGINT, SIGTERM): the run stopped before its next change."""
+
+
+class LockHeld(OrgstateError):
+    def __init__(self, lock: Lock, status: HolderStatus, waited: float = 0) -> None:
+        # Imported here: the state store imports this module.
+        from orgstate.statestore.store import describe_lock, format_duration
+
+        waiting = f"gave up after waiting {format_duration(dt.timedelta(seconds=waited))}; " if waited else ""
+        super().__init__(
+            f"another apply holds the lock: {describe_lock(lock)}; {status.why} "
+            f"(lock {lock.id}; {waiting}if that run is dead: orgstate unlock {lock.id})"
+        )
+        self.lock = lock
+        self.status = status
+
+
+class LockLost(OrgstateError):
+    """The run no longer holds its lock: someone broke it (orgstate unlock) or took it over."""
+
+    def __init__(self, lock: Lock, current: Lock | None) -> None:
+        now = f"lock {current.id} is now held by {current.holder}" if current else "no lock is held now"
+        super().__init__(
+            f"this apply no longer holds its lock {lock.id}: it was broken (orgstate unlock) or taken over ({now}); "
+            "stopped before the next change"
+        )
+        self.lock = lock
+        self.current = current
+
+
+@dataclass(frozen=True)
+class YamlProblem(Exception):
+    """A problem in one document, at a 1-based line and column."""
+
+    message: str
+    line: int
+    column: int
+    duplicate_key: bool = False
+    path: DocPath = ()
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+class FastPathDeclined(Exception):
+    """The fast path does not vouch for this document: the reference reader decides."""
+
+
+class ApiError(Exception):
+    """A refusal the emulator itself makes (before or beside the engine)."""
+
+    def __init__(self, code: int, msg: str, status: int = 400) -> None:
+        super().__init__(msg)
+        self.code = code
+        self.msg = msg
+        self.status = status

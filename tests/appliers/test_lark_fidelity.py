@@ -25,6 +25,7 @@ from orgstate.emulator.process import start_emulator
 from orgstate.errors import TenantError
 from orgstate.executor.apply import ApplyResult, apply_plan, journal_key
 from orgstate.executor.passwords import PasswordFile
+from orgstate.lark.passwords import VALID_PASSWORD
 from orgstate.model.config import Member, Offboarding, OrgConfig, Retention, UserGroup
 from orgstate.model.live import Resources, TenantState
 from orgstate.planner.build import build_plan
@@ -32,7 +33,6 @@ from orgstate.planner.changes import ResourcesTransfer, UserGroupCreate
 from orgstate.planner.context import PlanOptions
 from orgstate.planner.plan import Plan
 from orgstate.statestore import open_store
-from orgstate.tenant.credentials import VALID_PASSWORD
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from tests.appliers.test_lark_e2e import ORG, SECRET, Emulator, comparable_tenant, end_state
 from tests.conftest import EXAMPLES

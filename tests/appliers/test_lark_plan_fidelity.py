@@ -25,7 +25,7 @@ from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
 from orgstate.planner.plan import Plan
-from orgstate.rules import check_static
+from orgstate.rules.check import check_static
 from orgstate.statestore import open_store
 from orgstate.tenant.fixture import init_tenant
 from tests.executor.test_plan_fidelity import scenario

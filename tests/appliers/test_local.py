@@ -74,7 +74,7 @@ def test_members(backend: LocalBackend) -> None:
         "member", "update", "amy", before={"job": {"title": "Engineer"}}, after={"job": {"title": "Staff Engineer"}}
     )
     assert twice(backend, update) == (Outcome.UPDATED, Outcome.UNCHANGED)
-    assert backend.tenant.member("amy").job.manager == "lead"
+    assert backend.tenant.member("amy").member.job.manager == "lead"
     assert twice(backend, change("member", "suspend", "amy", **SUSPEND)) == (Outcome.UPDATED, Outcome.UNCHANGED)
     assert twice(backend, change("member", "resume", "amy", **RESUME)) == (Outcome.UPDATED, Outcome.UNCHANGED)
     assert twice(backend, change("member", "delete", "amy", before=NEW_MEMBER)) == (
@@ -83,14 +83,14 @@ def test_members(backend: LocalBackend) -> None:
     )
     restore = change("member", "restore", "amy", after={"department": "eng"})
     assert twice(backend, restore) == (Outcome.CREATED, Outcome.UNCHANGED)
-    assert (backend.tenant.member("amy").department, backend.tenant.seat_of("amy")) == ("eng", None)
+    assert (backend.tenant.member("amy").member.department, backend.tenant.seat_of("amy")) == ("eng", None)
 
 
 def test_creating_a_member_that_exists_brings_it_to_the_declared_state(backend: LocalBackend) -> None:
     backend.apply(change("member", "create", "amy", after=NEW_MEMBER))
     altered = {**NEW_MEMBER, "name": "Amy Pond"}
     assert backend.apply(change("member", "create", "amy", after=altered)) == Outcome.UPDATED
-    assert backend.tenant.member("amy").name == "Amy Pond"
+    assert backend.tenant.member("amy").member.name == "Amy Pond"
 
 
 def test_groups_their_members_and_seats(backend: LocalBackend) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from orgstate.appliers.lark.limits import Pacer
-from orgstate.emulator.ratelimit import RateLimiter, Tier
+from orgstate.emulator.ratelimit import RateLimiter
+from orgstate.lark.endpoints import Tier
 
 TIERS = {"reads": Tier(per_minute=1000, per_second=50), "writes": Tier(per_minute=100)}
 

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from orgstate.appliers.urls import DEFAULT_BACKEND
 from orgstate.cli import DEFAULT_CONFIG_PATHS, SETTINGS
 from orgstate.config.yamlsafe import parse_yaml
-from orgstate.model.config import Member, OrgConfig
-from orgstate.model.live import TenantState
+from orgstate.model.config import Member, MemberFields, OrgConfig
+from orgstate.model.live import LiveMember, TenantState
 from orgstate.statestore.store import DEFAULT_STATE
 from orgstate.tenant.fixture import check_fixture
 from tests.conftest import ROOT
@@ -55,6 +55,9 @@ def model_keys(model: type[BaseModel], prefix: str = "") -> dict[str, Key]:
     """Every key path of a model, walking nested models through Optional, tuple and dict."""
     keys: dict[str, Key] = {}
     for name, field in model.model_fields.items():
+        if model is LiveMember and name == "member":  # a live member is written flat
+            keys.update(model_keys(MemberFields, prefix))
+            continue
         path = prefix + name
         annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
         default = NO_DEFAULT if field.is_required() else field.get_default(call_default_factory=True)

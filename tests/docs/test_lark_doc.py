@@ -14,8 +14,8 @@ from orgstate.appliers.lark import LarkBackend
 from orgstate.appliers.lark.backend import WITH_EXTENSIONS
 from orgstate.cli import cli
 from orgstate.emulator.faults import Fault
-from orgstate.emulator.ratelimit import TIERS
 from orgstate.emulator.scopes import ALL_SCOPES
+from orgstate.lark.endpoints import TIERS
 from orgstate.planner.context import CAPABILITIES
 from tests.conftest import ROOT
 

@@ -4,9 +4,9 @@ The page has one `## RULE-ID` section per rule of `orgstate.rules.catalogue`, in
 catalogue order, each with the fields of `FIELDS` as `- **Name:** value` bullets. The
 rule ids the code emits are found by reading every module of src/orgstate with `ast`:
 the first argument of the diagnostic constructors `error`, `warning` and `info` imported
-from `orgstate.diagnostics` (followed through a local variable or a helper's parameter
-when it is not a string literal; one that cannot be followed fails the test), and every
-`rule=` keyword argument that is a rule id (`TenantError(..., rule="PERMISSION")`).
+from `orgstate.diagnostics` (a `RuleId` member or a string literal, followed through a
+local variable or a helper's parameter; one that cannot be followed fails the test), and
+every `rule=` keyword argument that is a rule id (`TenantError(..., rule=RuleId.PERMISSION)`).
 Page, catalogue and code must name the same ids, with the same severities and stages:
 a severity is the constructor's (a `...Error(rule=...)` is an error), a stage is where
 the call is (config/ and rules/ run in `validate`, planner/ only in `plan`).
@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from orgstate.diagnostics import SHOWN_PER_RULE
-from orgstate.rules.catalogue import CATALOGUE, Rule
+from orgstate.rules.catalogue import CATALOGUE, Rule, RuleId
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "rules.md"
@@ -225,6 +225,8 @@ class ModuleScan:
         """The strings an expression can be, or None when that cannot be told."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return {node.value}
+        if isinstance(node, ast.Attribute) and ast.unparse(node.value) == RuleId.__name__:
+            return {RuleId[node.attr].value} if node.attr in RuleId.__members__ else None
         if isinstance(node, ast.IfExp):
             body, orelse = self.resolve(node.body, seen), self.resolve(node.orelse, seen)
             return None if body is None or orelse is None else body | orelse
@@ -569,7 +571,7 @@ def test_scan_source_finds_exactly_the_emitted_ids(source: str, emitted: set[tup
     [
         ("rules/seats.py", "static"),
         ("config/loader.py", "static"),
-        ("planner/seating.py", "live"),
+        ("planner/live_seats.py", "live"),
         ("tenant/core.py", None),
     ],
 )

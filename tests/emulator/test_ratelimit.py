@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from orgstate.emulator.ratelimit import ENDPOINTS, RESTRICTED_PATCH, TIERS, RateLimiter, Tier, tier_for
+from orgstate.emulator.ratelimit import RateLimiter
+from orgstate.lark.endpoints import ENDPOINTS, RESTRICTED_PATCH, TIERS, Tier, tier_for
 from tests.emulator.conftest import USERS, Api, FakeClock
 
 RESET = "/open-apis/admin/v1/password/reset"

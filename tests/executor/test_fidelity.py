@@ -275,8 +275,8 @@ def test_a_renamed_user_id_is_one_update_not_a_create_and_a_deletion(tmp_path: P
     result = apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"))
     assert result.ok, result.failed
     renamed = backend.tenant.member("lead.ng")
-    assert (renamed.name, renamed.seat, renamed.work_email) == ("Lead Ng", "pro", "lead@acme.example")
-    assert backend.tenant.member("dev").job.manager == "lead.ng"
+    assert (renamed.member.name, renamed.seat, renamed.member.work_email) == ("Lead Ng", "pro", "lead@acme.example")
+    assert backend.tenant.member("dev").member.job.manager == "lead.ng"
     assert backend.tenant.department("web").leader == "lead.ng"
     assert backend.tenant.group("ship").members == ("lead.ng", "dev")
     config, _ = renamed_lead()

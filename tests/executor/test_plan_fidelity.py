@@ -19,7 +19,7 @@ from orgstate.executor.passwords import PasswordFile
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
-from orgstate.rules import check_static
+from orgstate.rules.check import check_static
 from orgstate.statestore import open_store
 from orgstate.tenant.fixture import init_tenant
 

@@ -86,7 +86,7 @@ def test_a_journal_vouches_only_for_the_tenant_it_was_written_on(tmp_path: Path,
     assert apply(plan, other, store, tmp_path).ok
     result = apply(plan, real, store, tmp_path)
     assert result.ok and len(result.done) == 1 and result.earlier == 0
-    assert real.tenant.member("lead").job.title == "Lead"
+    assert real.tenant.member("lead").member.job.title == "Lead"
 
 
 class Killed(BaseException):
@@ -119,12 +119,12 @@ def test_a_resumed_run_refuses_a_target_edited_since(tmp_path: Path, store: Stat
     plan = plan_for(config, backend)
     with pytest.raises(Killed):
         apply(plan, DiesAfter(tmp_path / "tenant.db", 1), store, tmp_path)
-    assert backend.tenant.member("dev").name == "Developer"  # the first change (by address) is done
+    assert backend.tenant.member("dev").member.name == "Developer"  # the first change (by address) is done
     backend.tenant.patch_member("lead", {"name": "Team Lead"})  # the console, meanwhile
     with pytest.raises(StalePlan) as caught:
         apply(plan, backend, store, tmp_path)
     assert "member.lead: changed since the plan" in str(caught.value)
-    assert backend.tenant.member("lead").name == "Team Lead"  # not overwritten
+    assert backend.tenant.member("lead").member.name == "Team Lead"  # not overwritten
 
 
 def test_a_resumed_run_without_edits_finishes_the_work(tmp_path: Path, store: StateStore) -> None:
@@ -150,7 +150,7 @@ def test_a_department_filled_since_the_plan_is_a_stale_plan(tmp_path: Path, stor
     with pytest.raises(StalePlan) as caught:
         apply(plan, backend, store, tmp_path)
     assert "department.legacy#contents: changed since the plan" in str(caught.value)
-    assert backend.tenant.member("lead").name == "Lead"  # nothing written
+    assert backend.tenant.member("lead").member.name == "Lead"  # nothing written
 
 
 def test_ids_with_dots_are_checked_like_any_other(tmp_path: Path, store: StateStore) -> None:

@@ -17,7 +17,7 @@ from orgstate.export.split import write_split
 from orgstate.export.writer import to_yaml
 from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
-from orgstate.rules import check_static
+from orgstate.rules.check import check_static
 from orgstate.tenant.fixture import load_fixture
 from tests.conftest import EXAMPLES, run_orgstate
 from tests.planner.test_properties import organization

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orgstate.planner.seats import resolve_seats
-from orgstate.rules.context import RuleContext
-from orgstate.rules.seats import rule_coverage
+from orgstate.seating.static import resolve_static
 from tests.conftest import diagnose
 
 ORG = """\
@@ -58,10 +56,9 @@ def test_the_first_source_that_applies_wins(tmp_path: Path) -> None:
     loaded, diagnostics = diagnose(write_org(tmp_path))
     assert diagnostics == []
     assert loaded.config is not None
-    ctx = RuleContext(loaded.config, loaded.sources)
-    coverage, problems = rule_coverage(ctx)
-    assert problems == []
-    seats = resolve_seats(loaded.config, coverage).seats
+    static = resolve_static(loaded.config, loaded.sources)
+    assert static.problems == []
+    seats = static.resolution.seats
     assert {m: (s.plan, s.reason, s.via) for m, s in seats.items()} == {
         "ann": ("basic", "explicit", None),  # her own seat beats her group
         "ben": (None, "none", None),  # seat: null means none, whatever the groups say

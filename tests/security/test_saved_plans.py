@@ -58,7 +58,14 @@ def saved_plan(path: Path, backend: str) -> Path:
 
 
 def apply(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LARK_APP_ID": "cli_victim", "LARK_APP_SECRET": "victim-secret", "NO_COLOR": "1"}
+    # One attempt: where the backend check passes, the call that follows fails at once.
+    env = {
+        **os.environ,
+        "LARK_APP_ID": "cli_victim",
+        "LARK_APP_SECRET": "victim-secret",
+        "LARK_MAX_ATTEMPTS": "1",
+        "NO_COLOR": "1",
+    }
     env.pop("ORGSTATE_BACKEND", None)
     return subprocess.run(
         [sys.executable, "-m", "orgstate", "apply", *args, "--auto-approve"],
@@ -84,7 +91,8 @@ def test_a_plan_naming_another_backend_gets_no_credentials(tmp_path: Path, recor
     [
         ("local:.orgstate/tenant.db", "local:./.orgstate/../.orgstate/tenant.db", True),
         ("local:.orgstate/tenant.db", "local:other.db", False),
-        ("lark:https://open.larksuite.com/", "lark:https://OPEN.larksuite.com", True),
+        # Nothing listens on loopback's port 9: the same backend fails to connect, off the network.
+        ("lark:http://localhost:9/", "lark:http://LOCALHOST:9", True),
         ("lark:https://open.larksuite.com", "lark:https://evil.example", False),
     ],
 )

@@ -34,7 +34,7 @@ each alignment), hex, URL-, JSON-, Python-repr- and UTF-16-encoded.
 
 The tenant stores no password, not even a hash: `tenant/passwords.py` records only who
 reset whose password and when (`password_resets`: admin, member, at), and
-`tenant/credentials.py` hands a generated password to the caller once; the emulator
+`lark/passwords.py` hands a generated password to the caller once; the emulator
 only audits that an initial password was set (`emulator/tenantinfo.py`). So the tenant
 databases must not hold any password in any encoding.
 

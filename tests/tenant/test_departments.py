@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Department, Member
 from orgstate.tenant import FixedClock, Tenant
-from orgstate.tenant.codes import LarkCode
 
 MakeTenant = Callable[..., Tenant]
 MAX_DEPTH = 25
@@ -125,7 +125,7 @@ def test_a_department_with_members_in_it_as_a_further_department_cannot_be_delet
 
     assert caught.value.code == LarkCode.DEPARTMENT_HAS_MEMBERS
     assert departments(tenant) == before
-    assert tenant.member("lead").departments == ("qa",)
+    assert tenant.member("lead").member.departments == ("qa",)
 
 
 def test_deleted_members_do_not_keep_a_department(tenant: Tenant) -> None:

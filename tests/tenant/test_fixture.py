@@ -49,7 +49,7 @@ def test_the_example_tenant_holds_what_the_plan_needs(tmp_path: Path) -> None:
         assert any(m.id.startswith("svc-") for m in live.members)
         assert any(g.seat for g in live.user_groups)
         frank = tenant.member("frank")
-        assert frank.job.manager is not None and frank.resources.docs == 23
+        assert frank.member.job.manager is not None and frank.resources.docs == 23
 
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

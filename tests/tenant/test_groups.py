@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import UserGroup
 from orgstate.tenant import FixedClock, Tenant
-from orgstate.tenant.codes import LarkCode
 
 MakeTenant = Callable[..., Tenant]
 MAX_GROUPS = 500

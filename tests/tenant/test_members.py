@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Member
 from orgstate.tenant import Tenant
-from orgstate.tenant.codes import LarkCode
 from tests.tenant.conftest import member
 
 
@@ -55,7 +55,7 @@ def test_employee_ids_are_unique(tenant: Tenant) -> None:
     with pytest.raises(TenantError) as caught:
         tenant.patch_member("dev", {"employee_id": "E1"})
     assert caught.value.code == LarkCode.EMPLOYEE_ID_EXISTS
-    assert tenant.member("dev").employee_id is None
+    assert tenant.member("dev").member.employee_id is None
 
 
 def test_a_member_needs_a_phone_or_a_work_email(tenant: Tenant) -> None:
@@ -63,7 +63,7 @@ def test_a_member_needs_a_phone_or_a_work_email(tenant: Tenant) -> None:
     with pytest.raises(TenantError) as caught:
         tenant.patch_member("dev", {"work_email": None})
     assert caught.value.kind is ErrorKind.INVALID
-    assert tenant.member("dev").work_email == "dev@acme.example"
+    assert tenant.member("dev").member.work_email == "dev@acme.example"
 
 
 def test_the_chosen_login_needs_its_field(tenant: Tenant) -> None:
@@ -78,9 +78,10 @@ def test_patch_changes_only_the_given_fields(tenant: Tenant) -> None:
     """Open API: "PATCH /users/:user_id (only sent fields change ...)"; job and custom merge."""
     tenant.patch_member("lead", {"job": {"title": "Staff Engineer"}, "custom": {"level": "L2"}})
     lead = tenant.member("lead")
-    assert (lead.job.title, lead.job.manager, lead.custom) == ("Staff Engineer", "boss", {"level": "L2"})
+    own = lead.member
+    assert (own.job.title, own.job.manager, own.custom) == ("Staff Engineer", "boss", {"level": "L2"})
     tenant.patch_member("lead", {"custom": {"level": None}})
-    assert tenant.member("lead").custom == {}
+    assert tenant.member("lead").member.custom == {}
 
 
 @pytest.mark.parametrize(

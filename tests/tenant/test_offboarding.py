@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.transfers import Disposition, Outcome
 from orgstate.model.config import MailTransfer, Member, Retention, Transfers
-from orgstate.rules.transfers import Disposition, Outcome
 from orgstate.tenant import FixedClock, Tenant
-from orgstate.tenant.codes import LarkCode
 from tests.tenant.conftest import BASE, TODAY, member
 
 MakeTenant = Callable[..., Tenant]
@@ -363,8 +363,8 @@ def test_deletion_closes_the_account_and_releases_the_seat(tenant: Tenant) -> No
     assert tenant.group("team").members == ("dev",)
     assert tenant.department("web").leader is None
     dev = tenant.member("dev")
-    assert dev.job.manager is None
-    assert dev.job.dotted_line_managers == ("hr",)
+    assert dev.member.job.manager is None
+    assert dev.member.job.dotted_line_managers == ("hr",)
     further = "SELECT count(*) FROM member_departments d JOIN members m USING (uid) WHERE m.id = 'lead'"
     assert tenant.scalar(further) == 0
 
@@ -527,12 +527,12 @@ def test_restored_member_does_not_get_back_transferred_data(tenant: Tenant) -> N
     lead = tenant.member("lead")
     assert lead.status == "active"
     assert lead.deleted_at is None
-    assert lead.department == "ops"
-    assert lead.departments == ()
+    assert lead.member.department == "ops"
+    assert lead.member.departments == ()
     assert lead.resources.counts() == {"mail": 2}  # the copy left the original; the docs stay with boss
     assert counts(tenant, "boss") == {"docs": 5, "mail": 2}
     assert tenant.department("web").leader is None
-    assert tenant.member("dev").job.manager is None
+    assert tenant.member("dev").member.job.manager is None
     assert tenant.group("team").members == ()
     assert tenant.seat_of("lead") == "pro"
     assert tenant.seats_used("pro") == seats + 1
@@ -612,9 +612,9 @@ def test_a_restored_member_does_not_keep_a_manager_who_has_left(tenant: Tenant) 
 
     tenant.restore_member("dev", department="web")
 
-    assert tenant.member("dev").job.manager is None
+    assert tenant.member("dev").member.job.manager is None
     tenant.patch_member("dev", {"name": "Dev Again"})
-    assert tenant.member("dev").name == "Dev Again"
+    assert tenant.member("dev").member.name == "Dev Again"
 
 
 def test_restoring_a_member_who_is_not_deleted_is_refused(tenant: Tenant) -> None:
@@ -630,7 +630,7 @@ def test_restoring_a_member_who_is_not_deleted_is_refused(tenant: Tenant) -> Non
 
     assert caught.value.code == LarkCode.NOT_DELETED
     assert snapshot(tenant) == before
-    assert tenant.member("dev").department == "web"
+    assert tenant.member("dev").member.department == "web"
 
 
 @pytest.mark.parametrize("actor", ["hr", "ops"])

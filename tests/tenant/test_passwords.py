@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Member
 from orgstate.tenant import FixedClock, Tenant
-from orgstate.tenant.codes import LarkCode
 from tests.tenant.conftest import BASE, member
 
 MakeTenant = Callable[..., Tenant]

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Member, Subscription
 from orgstate.tenant import AUTO, Tenant
-from orgstate.tenant.codes import LarkCode
 from tests.tenant.conftest import BASE, member
 
 
@@ -257,11 +257,11 @@ def test_after_every_plan_expires_large_organizations_cannot_edit_members(
         tenant.patch_member("m01", {"name": "Renamed"})
     assert caught.value.kind is ErrorKind.RULE
     assert "DOWNGRADE-EDIT-LOCK" in str(caught.value)
-    assert tenant.member("m01").name == "M01"
+    assert tenant.member("m01").member.name == "M01"
 
 
 def test_after_expiry_small_organizations_can_still_edit(make_tenant: Callable[..., Tenant]) -> None:
     """ "The maximum number of members under the Starter plan is 20." At 20, edits go on."""
     tenant = expired_tenant(make_tenant, members=20)
     tenant.patch_member("m01", {"name": "Renamed"})
-    assert tenant.member("m01").name == "Renamed"
+    assert tenant.member("m01").member.name == "Renamed"

@@ -17,11 +17,12 @@ from pydantic import BaseModel, ValidationError
 
 from orgstate.config.schema_errors import schema_diagnostics
 from orgstate.config.sources import SourceFile, Sources
-from orgstate.config.yamlsafe import YamlProblem, parse_yaml
+from orgstate.config.yamlsafe import parse_yaml
 from orgstate.diagnostics import Diagnostic, error, format_path
-from orgstate.errors import ConfigError
+from orgstate.errors import ConfigError, YamlProblem
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import LIST_SECTIONS, SINGLE_SECTIONS, OrgConfig
+from orgstate.rules.catalogue import RuleId
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -57,7 +58,7 @@ def _read(path: Path, max_bytes: int) -> tuple[bytes | None, Diagnostic | None]:
     size = path.stat().st_size
     if size > max_bytes:
         return None, error(
-            "CFG-SCHEMA",
+            RuleId.CFG_SCHEMA,
             f"file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.0f} MiB",
             file=name,
             line=1,
@@ -69,7 +70,7 @@ def _read(path: Path, max_bytes: int) -> tuple[bytes | None, Diagnostic | None]:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return None, error("CFG-SCHEMA", f"file is not UTF-8 (byte {exc.start})", file=name, line=line, column=1)
+        return None, error(RuleId.CFG_SCHEMA, f"file is not UTF-8 (byte {exc.start})", file=name, line=line, column=1)
     return data, None
 
 
@@ -77,7 +78,7 @@ def _parse(source: SourceFile) -> tuple[Any, Diagnostic | None]:
     try:
         document = parse_yaml(source.data)
     except YamlProblem as problem:
-        rule = "CFG-DUPLICATE-KEY" if problem.duplicate_key else "CFG-SCHEMA"
+        rule = RuleId.CFG_DUPLICATE_KEY if problem.duplicate_key else RuleId.CFG_SCHEMA
         return None, error(
             rule,
             problem.message,
@@ -89,7 +90,11 @@ def _parse(source: SourceFile) -> tuple[Any, Diagnostic | None]:
     if not isinstance(document, dict):
         found = "an empty file" if document is None else f"a {type(document).__name__}"
         return None, error(
-            "CFG-SCHEMA", f"expected a mapping with 'version: 1', found {found}", file=source.name, line=1, column=1
+            RuleId.CFG_SCHEMA,
+            f"expected a mapping with 'version: 1', found {found}",
+            file=source.name,
+            line=1,
+            column=1,
         )
     return document, None
 
@@ -106,7 +111,7 @@ def _merge(documents: list[tuple[int, dict[str, Any]]], sources: Sources) -> lis
                 if "version" not in document
                 else (f"unsupported version {document['version']!r}; this orgstate reads version 1")
             )
-            diagnostics.append(error("CFG-SCHEMA", problem, file=name, line=1, column=1, path="version"))
+            diagnostics.append(error(RuleId.CFG_SCHEMA, problem, file=name, line=1, column=1, path="version"))
         for key, value in document.items():
             if key == "version":
                 continue
@@ -118,7 +123,7 @@ def _merge(documents: list[tuple[int, dict[str, Any]]], sources: Sources) -> lis
                 first = sources.files[sources.owners[key]].name
                 kind = "may appear in one file only" if key in SINGLE_SECTIONS else "must be a list"
                 diagnostics.append(
-                    error("CFG-SCHEMA", f"'{key}' {kind}; it is also in {first}", file=name, line=1, column=1)
+                    error(RuleId.CFG_SCHEMA, f"'{key}' {kind}; it is also in {first}", file=name, line=1, column=1)
                 )
             else:
                 sources.owners[key] = file_index

@@ -11,7 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from orgstate.diagnostics import SHOWN_PER_RULE, Diagnostic, DocPath, error
-from orgstate.model.config import OrgConfig
+from orgstate.model.config import MemberFields, OrgConfig
+from orgstate.model.live import LIVE_KEYS, LiveMember
+from orgstate.rules.catalogue import RuleId
 from orgstate.suggest import did_you_mean
 
 # What a string pattern means, by the name of the field that failed it.
@@ -70,6 +72,8 @@ def _message(item: dict[str, Any], root: type[BaseModel]) -> str:
     if kind == "extra_forbidden":
         parent = model_at(loc[:-1], root)
         known = list(parent.model_fields) if parent else []
+        if parent is LiveMember:  # written flat: the member's own keys beside the live ones
+            known = [*MemberFields.model_fields, *LIVE_KEYS]
         return f"unknown key '{loc[-1]}'{did_you_mean(str(loc[-1]), known)}"
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
@@ -105,5 +109,5 @@ def schema_diagnostics(
         where = file_of(loc)
         worded[where] += 1
         message = _message({**item, "loc": loc}, root) if worded[where] <= SHOWN_PER_RULE else ""
-        diagnostics.append(error("CFG-SCHEMA", message, at=loc))
+        diagnostics.append(error(RuleId.CFG_SCHEMA, message, at=loc))
     return diagnostics

@@ -51,7 +51,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import ryml
@@ -59,6 +58,7 @@ import yaml
 from yaml._yaml import CParser
 
 from orgstate.diagnostics import DocPath, clip
+from orgstate.errors import FastPathDeclined, YamlProblem
 
 # Far deeper than any key of the configuration or a fixture (about 5 levels), and
 # below libyaml's own limit (1,000), so that a pathological document meets orgstate's
@@ -76,24 +76,6 @@ MAX_INT_DIGITS = len(str(MAX_INT))
 
 # orgstate's words before a parser's description of a syntax error.
 SYNTAX_ERROR = "invalid YAML syntax"
-
-
-@dataclass(frozen=True)
-class YamlProblem(Exception):
-    """A problem in one document, at a 1-based line and column."""
-
-    message: str
-    line: int
-    column: int
-    duplicate_key: bool = False
-    path: DocPath = ()
-
-    def __str__(self) -> str:
-        return f"{self.line}:{self.column}: {self.message}"
-
-
-class FastPathDeclined(Exception):
-    """The fast path does not vouch for this document: the reference reader decides."""
 
 
 BOM = b"\xef\xbb\xbf"
@@ -134,6 +116,11 @@ _REFUSED_BY_LIBYAML = (
 )
 
 
+# A document marker after the first line: libyaml ends a document there even inside a
+# flow collection, where rapidyaml reads it as text (`[a\n---\nb]`).
+_LATER_MARKER = re.compile(rb"\n(?:---|\.\.\.)(?:[ \n]|\Z)")
+
+
 def needs_reference_reader(data: bytes) -> bool:
     """True when the byte scan finds syntax that only the reference reader handles, or
     that the two parsers read differently (see the module's docstring)."""
@@ -148,6 +135,7 @@ def _scan_declines(body: bytes) -> bool:
         or body[start : start + _LONGEST_LINE].lstrip(b" ")[:1] in _FIRST_TOKEN_REFUSED
         or _has_odd_byte(body)
         or _has_long_line(body)
+        or _LATER_MARKER.search(body)
     ):
         return True
     marked = body.translate(_MARKS)

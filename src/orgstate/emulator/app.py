@@ -30,11 +30,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from orgstate.emulator import departments, groups, tenantinfo, users  # noqa: F401 - they register handlers
-from orgstate.emulator.auth import BAD_TOKEN_REQUEST, TokenIssuer
+from orgstate.emulator.auth import TokenIssuer
 from orgstate.emulator.call import HANDLERS, Call, Handler, Query
 from orgstate.emulator.envelope import (
-    FIELD_VALIDATION_FAILED,
-    INTERNAL_ERROR,
     ApiError,
     body,
     from_tenant_error,
@@ -42,20 +40,19 @@ from orgstate.emulator.envelope import (
 )
 from orgstate.emulator.faults import Fault, FaultInjector, FaultSpec
 from orgstate.emulator.ids import IdRegistry
-from orgstate.emulator.ratelimit import (
+from orgstate.emulator.ratelimit import RateLimiter, Refusal
+from orgstate.emulator.scopes import ALL_SCOPES, missing
+from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.endpoints import (
     API_PREFIX,
     ENDPOINTS,
-    RATE_LIMITED_CODE,
     RATE_LIMITED_MSG,
     RESTRICTED_PATCH,
     TIERS,
     Endpoint,
-    RateLimiter,
-    Refusal,
     is_restricted_patch,
 )
-from orgstate.emulator.scopes import ALL_SCOPES, MISSING_SCOPE, missing
-from orgstate.errors import ErrorKind, TenantError
 from orgstate.tenant import Tenant
 from orgstate.tenant.clock import Clock
 
@@ -121,10 +118,10 @@ class Emulator:
             needed = missing(self.scopes, endpoint.name, endpoint.method)
             if needed is not None:
                 raise ApiError(
-                    MISSING_SCOPE,
+                    LarkCode.MISSING_PERMISSION,
                     f"Access denied. One of the following scopes is required: [{', '.join(sorted(needed))}]",
                 )
-            payload = parse_body(raw, FIELD_VALIDATION_FAILED)
+            payload = parse_body(raw, LarkCode.FIELD_VALIDATION_FAILED)
             if self.limiter is not None:
                 names = [endpoint.name]
                 if endpoint.name == PATCH_USER and is_restricted_patch(payload):
@@ -134,7 +131,7 @@ class Emulator:
                     return rate_limited(refusal, headers)
             fault = self.faults.draw() if self.faults is not None else None
             if fault is Fault.SERVER_ERROR:
-                return error_response(ApiError(INTERNAL_ERROR, "internal error", status=500), headers)
+                return error_response(ApiError(LarkCode.INTERNAL_ERROR, "internal error", status=500), headers)
             if fault is Fault.RATE_LIMITED:
                 tier = TIERS[endpoint.name]
                 return rate_limited(Refusal(limit=tier.per_second or tier.per_minute or 1, reset=1), headers)
@@ -156,7 +153,7 @@ class Emulator:
 
     def issue_token(self, raw: bytes, headers: dict[str, str]) -> Response:
         """The SDK sends this request without a Content-Type: the body is read as JSON anyway."""
-        token, expire = self.tokens.issue(parse_body(raw, BAD_TOKEN_REQUEST))
+        token, expire = self.tokens.issue(parse_body(raw, LarkCode.BAD_TOKEN_REQUEST))
         return JSONResponse({"code": 0, "msg": "ok", "tenant_access_token": token, "expire": expire}, headers=headers)
 
 
@@ -188,7 +185,7 @@ def error_response(error: ApiError, headers: dict[str, str]) -> Response:
 
 
 def rate_limited(refusal: Refusal, headers: dict[str, str]) -> Response:
-    content = {"code": RATE_LIMITED_CODE, "msg": RATE_LIMITED_MSG, "data": {}}
+    content = body(LarkCode.RATE_LIMITED, RATE_LIMITED_MSG)
     return JSONResponse(content, status_code=429, headers={**headers, **refusal.headers()})
 
 
@@ -198,7 +195,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     log_id = new_log_id()
     msg = {404: "404 page not found", 405: "method not allowed"}.get(status, "internal error")
     return JSONResponse(
-        body(status if status in (404, 405) else INTERNAL_ERROR, msg),
+        body(status if status in (404, 405) else LarkCode.INTERNAL_ERROR, msg),
         status_code=status,
         headers={"X-Tt-Logid": log_id, "X-Request-Id": log_id},
     )

@@ -16,15 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from orgstate.emulator.envelope import ApiError
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
 
 REFRESH_WINDOW_SECONDS = 30 * 60
-
-# Codes of the token endpoint and of the token check (reference: "Token errors").
-BAD_TOKEN_REQUEST = 10003  # app_id / app_secret missing or not strings
-WRONG_CREDENTIALS = 10014  # "app secret invalid": unknown app id or wrong secret
-NO_TOKEN = 99991661
-INVALID_TOKEN = 99991663
 
 
 @dataclass(frozen=True)
@@ -50,14 +45,14 @@ class TokenIssuer:
     def issue(self, body: object) -> tuple[str, int]:
         """The token for a token request and its seconds left, or ApiError."""
         if not isinstance(body, dict):
-            raise ApiError(BAD_TOKEN_REQUEST, "invalid param: the body must be a JSON object")
+            raise ApiError(LarkCode.BAD_TOKEN_REQUEST, "invalid param: the body must be a JSON object")
         app_id, app_secret = body.get("app_id"), body.get("app_secret")
         if not isinstance(app_id, str) or not isinstance(app_secret, str) or not app_id or not app_secret:
-            raise ApiError(BAD_TOKEN_REQUEST, "invalid param: app_id and app_secret are required")
+            raise ApiError(LarkCode.BAD_TOKEN_REQUEST, "invalid param: app_id and app_secret are required")
         id_ok = hmac.compare_digest(app_id.encode(), self.app_id.encode())
         secret_ok = hmac.compare_digest(app_secret.encode(), self._secret.encode())
         if not (id_ok and secret_ok):
-            raise ApiError(WRONG_CREDENTIALS, "app secret invalid")
+            raise ApiError(LarkCode.WRONG_CREDENTIALS, "app secret invalid")
         now = self.clock()
         self._grants = {token: grant for token, grant in self._grants.items() if grant.expires_at > now}
         newest = self._newest
@@ -72,8 +67,10 @@ class TokenIssuer:
         scheme, _, token = (authorization or "").strip().partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise ApiError(NO_TOKEN, "missing access token: send 'Authorization: Bearer <tenant_access_token>'")
+            raise ApiError(
+                LarkCode.NO_TOKEN, "missing access token: send 'Authorization: Bearer <tenant_access_token>'"
+            )
         grant = next((g for t, g in self._grants.items() if hmac.compare_digest(t.encode(), token.encode())), None)
         if grant is None or grant.expires_at <= self.clock():
-            raise ApiError(INVALID_TOKEN, "invalid access token: unknown or expired tenant_access_token")
+            raise ApiError(LarkCode.INVALID_TOKEN, "invalid access token: unknown or expired tenant_access_token")
         return self.app_id

@@ -1,7 +1,7 @@
 """What an endpoint handler gets (`Call`), the handler registry, and pagination.
 
 Handlers are plain functions `Call -> data` registered by endpoint name (the names
-of ratelimit.ENDPOINTS). They raise `ApiError` or `TenantError`; app.py turns
+of orgstate.lark.endpoints.ENDPOINTS). They raise `ApiError` or `TenantError`; app.py turns
 either into the envelope.
 
 Pagination: `page_size` (default and maximum per endpoint; anything else: 40011)
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
-from orgstate.emulator.envelope import PAGE_SIZE_INVALID, PAGE_TOKEN_INVALID, ApiError
 from orgstate.emulator.ids import IdCodec, IdRegistry
 from orgstate.emulator.shapes import bad
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Subscription
 from orgstate.tenant import Tenant
 
@@ -99,7 +100,7 @@ class Call:
         if raw is None or raw == "":
             return default
         if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-            raise ApiError(PAGE_SIZE_INVALID, f"page size invalid: page_size must be 1 to {maximum}")
+            raise ApiError(LarkCode.PAGE_SIZE_INVALID, f"page size invalid: page_size must be 1 to {maximum}")
         return int(raw)
 
     def page_start(self, kind: str) -> int:
@@ -113,7 +114,7 @@ class Call:
             decoded = ""
         token_kind, _, position = decoded.partition(":")
         if token_kind != kind or not position.isdigit():
-            raise ApiError(PAGE_TOKEN_INVALID, "page token invalid")
+            raise ApiError(LarkCode.PAGE_TOKEN_INVALID, "page token invalid")
         return int(position)
 
     def page(self, items: Sequence[T], kind: str, default: int, maximum: int) -> tuple[list[T], dict[str, Any]]:

@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from orgstate.emulator.call import Call, handles, new_id
-from orgstate.emulator.envelope import DEPARTMENT_NOT_FOUND, ApiError
 from orgstate.emulator.ids import ROOT_DEPARTMENT
 from orgstate.emulator.shapes import (
     bad,
@@ -22,6 +21,9 @@ from orgstate.emulator.shapes import (
     root_department_object,
     text,
 )
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.endpoints import DEPARTMENTS_PAGE_MAX
 from orgstate.model.config import Department
 from orgstate.tenant.departments import invalid
 
@@ -30,7 +32,7 @@ def find_department(call: Call, value: str) -> Department:
     department_id = call.codec.department_in(value)
     row = call.tenant.scalar("SELECT 1 FROM departments WHERE id = ?", (department_id,))
     if department_id == ROOT_DEPARTMENT or row is None:
-        raise ApiError(DEPARTMENT_NOT_FOUND, f"no dept authority: no department '{value}'")
+        raise ApiError(LarkCode.DEPARTMENT_NOT_FOUND, f"no dept authority: no department '{value}'")
     return call.tenant.department(department_id)
 
 
@@ -94,5 +96,5 @@ def department_children(call: Call) -> dict[str, Any]:
         chosen = [d for d in departments if d.id in below and d.id != parent]
     else:
         chosen = [d for d in departments if d.parent == parent]
-    page, extra = call.page(chosen, "departments", default=10, maximum=50)
+    page, extra = call.page(chosen, "departments", default=10, maximum=DEPARTMENTS_PAGE_MAX)
     return {"items": [department_object(d, call.codec) for d in page], **extra}

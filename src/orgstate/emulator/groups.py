@@ -11,11 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from orgstate.emulator.call import Call, handles, new_id
-from orgstate.emulator.envelope import USER_NOT_FOUND, ApiError
 from orgstate.emulator.shapes import bad, group_object, integer, required_text, text
-from orgstate.tenant.codes import LarkCode
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.endpoints import (
+    GROUP_MEMBERS_BATCH_MAX,
+    GROUP_MEMBERS_PAGE_MAX,
+    GROUPS_OF_MEMBER_PAGE_MAX,
+    GROUPS_PAGE_MAX,
+)
 
-BATCH_LIMIT = 100
 ORDINARY = 1
 DYNAMIC = 2
 
@@ -67,7 +72,7 @@ def list_groups(call: Call) -> dict[str, Any]:
         raise bad("type", "must be 1 (ordinary) or 2 (dynamic)")
     with call.tenant.reading():
         ids = group_ids(call) if kind == str(ORDINARY) else []
-        page, extra = call.page(ids, "groups", default=50, maximum=100)
+        page, extra = call.page(ids, "groups", default=50, maximum=GROUPS_PAGE_MAX)
         items = [group_object(call.tenant.group(group_id)) for group_id in page]
     return {"grouplist": items, **extra}
 
@@ -88,7 +93,7 @@ def member_belong(call: Call) -> dict[str, Any]:
         (member_id,),
     )
     ids = [row["id"] for row in rows] if kind == str(ORDINARY) else []
-    page, extra = call.page(ids, "belong", default=500, maximum=1000)
+    page, extra = call.page(ids, "belong", default=500, maximum=GROUPS_OF_MEMBER_PAGE_MAX)
     return {"group_list": page, **extra}
 
 
@@ -110,8 +115,8 @@ def member_of(call: Call, entry: object, where: str) -> tuple[str, str | None]:
 def batch_members(call: Call) -> list[tuple[str, str | None]]:
     """(id as given, member id) for each entry of the body's `members` (1 to 100)."""
     members = call.body.get("members")
-    if not isinstance(members, list) or not 1 <= len(members) <= BATCH_LIMIT:
-        raise bad("members", f"give 1 to {BATCH_LIMIT} members")
+    if not isinstance(members, list) or not 1 <= len(members) <= GROUP_MEMBERS_BATCH_MAX:
+        raise bad("members", f"give 1 to {GROUP_MEMBERS_BATCH_MAX} members")
     return [member_of(call, entry, f"members[{index}]") for index, entry in enumerate(members)]
 
 
@@ -119,7 +124,7 @@ def known(pairs: list[tuple[str, str | None]]) -> list[str]:
     """The member ids named, each once, or 41050 for the first that names nobody."""
     for given, member_id in pairs:
         if member_id is None:
-            raise ApiError(USER_NOT_FOUND, f"no user authority: no user '{given}'")
+            raise ApiError(LarkCode.USER_NOT_FOUND, f"no user authority: no user '{given}'")
     return list(dict.fromkeys(member_id for _, member_id in pairs if member_id is not None))
 
 
@@ -140,7 +145,8 @@ def batch_add(call: Call) -> dict[str, Any]:
     found = existing_members(call, [m for _, m in pairs if m is not None])
     added = call.tenant.add_group_members(group_id, list(dict.fromkeys(m for _, m in pairs if m in found)))
     results = [
-        {"member_id": given, "code": added[m] if m is not None and m in found else USER_NOT_FOUND} for given, m in pairs
+        {"member_id": given, "code": added[m] if m is not None and m in found else LarkCode.USER_NOT_FOUND}
+        for given, m in pairs
     ]
     return {"results": results}
 
@@ -172,6 +178,6 @@ def list_members(call: Call) -> dict[str, Any]:
     member_type = call.query.get("member_type") or "user"
     with call.tenant.reading():
         members = list(call.tenant.group(call.params["group_id"]).members) if member_type == "user" else []
-        page, extra = call.page(members, "members", default=50, maximum=100)
+        page, extra = call.page(members, "members", default=50, maximum=GROUP_MEMBERS_PAGE_MAX)
     items = [{"member_id": codec.user_out(m), "member_type": "user", "member_id_type": kind} for m in page]
     return {"memberlist": items, **extra}

@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 from typing import overload
 
-from orgstate.emulator.envelope import DEPARTMENT_NOT_FOUND, FIELD_VALIDATION_FAILED, USER_NOT_FOUND, ApiError
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
 from orgstate.tenant import Tenant
 
 ROOT_DEPARTMENT = "0"
@@ -79,10 +80,10 @@ class IdCodec:
         self.user_type = user_id_type or "open_id"
         self.department_type = department_id_type or "open_department_id"
         if self.user_type not in USER_ID_TYPES:
-            raise ApiError(FIELD_VALIDATION_FAILED, f"user_id_type must be one of {', '.join(USER_ID_TYPES)}")
+            raise ApiError(LarkCode.FIELD_VALIDATION_FAILED, f"user_id_type must be one of {', '.join(USER_ID_TYPES)}")
         if self.department_type not in DEPARTMENT_ID_TYPES:
             raise ApiError(
-                FIELD_VALIDATION_FAILED, f"department_id_type must be one of {', '.join(DEPARTMENT_ID_TYPES)}"
+                LarkCode.FIELD_VALIDATION_FAILED, f"department_id_type must be one of {', '.join(DEPARTMENT_ID_TYPES)}"
             )
 
     def with_user_type(self, user_id_type: str | None) -> IdCodec:
@@ -93,7 +94,7 @@ class IdCodec:
             return value
         found = self.registry.user(self.user_type, value)
         if found is None:
-            raise ApiError(USER_NOT_FOUND, f"no user authority: no user with {self.user_type} '{value}'")
+            raise ApiError(LarkCode.USER_NOT_FOUND, f"no user authority: no user with {self.user_type} '{value}'")
         return found
 
     @overload
@@ -110,7 +111,7 @@ class IdCodec:
             return value
         found = self.registry.department(value)
         if found is None:
-            raise ApiError(DEPARTMENT_NOT_FOUND, f"no dept authority: no department '{value}'")
+            raise ApiError(LarkCode.DEPARTMENT_NOT_FOUND, f"no dept authority: no department '{value}'")
         return found
 
     def department_out(self, department_id: str | None) -> str:

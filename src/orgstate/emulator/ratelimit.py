@@ -1,17 +1,6 @@
-"""The emulated endpoints and their rate limits (reference/lark-open-api.md), as data.
-
-Lark limits each API separately, per app and tenant, over a per-minute and a
-per-second window; either cap triggers HTTP 429 with
-`{"code": 99991400, "msg": "request trigger frequency limit"}` and the headers
-`x-ogw-ratelimit-limit` and `x-ogw-ratelimit-reset` (seconds to wait).
-
-`ENDPOINTS` lists every path the emulator serves, most specific first (the order
-in which paths are matched). `TIERS` maps each endpoint's name to its limits and
-`tier_for(method, path)` names the endpoint a request goes to, so that a client
-can pace itself by the same table:
-
-    >>> TIERS[tier_for("GET", "/open-apis/contact/v3/users/find_by_department")]
-    Tier(per_minute=1000, per_second=50)
+"""The emulator's rate limiter: it counts requests against the tiers of
+orgstate.lark.endpoints and refuses one that would pass a limit, as the Open API does
+(HTTP 429, LarkCode.RATE_LIMITED, the x-ogw-ratelimit-* headers).
 
 Windows are fixed (aligned to whole seconds and minutes of the limiter's clock);
 only admitted requests count.
@@ -20,122 +9,11 @@ only admitted requests count.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-RATE_LIMITED_CODE = 99991400
-RATE_LIMITED_MSG = "request trigger frequency limit"
-API_PREFIX = "/open-apis"
-
-
-@dataclass(frozen=True)
-class Tier:
-    """Requests allowed per minute and per second (None: no cap on that window)."""
-
-    per_minute: int | None = None
-    per_second: int | None = None
-
-    def windows(self) -> tuple[tuple[int, int], ...]:
-        """(window length in seconds, limit) for each capped window, shortest first."""
-        return tuple((length, limit) for length, limit in ((1, self.per_second), (60, self.per_minute)) if limit)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str  # the API's name: the key of TIERS
-    method: str
-    path: str  # below /open-apis, with {name} path parameters
-
-
-UNLIMITED = Tier()
-CONTACT = Tier(per_minute=1000, per_second=50)  # users, departments; the reads of groups (not documented)
-GROUP_WRITE = Tier(per_minute=100)  # group create / patch / delete
-GROUP_BATCH = Tier(per_minute=100)  # group member batch_add / batch_remove
-RESURRECT = Tier(per_minute=10)
-SEAT_QUERY = Tier(per_minute=100)
-PASSWORD_RESET = Tier(per_second=10)
-
-# A user patch that sends `department_ids` or `status.is_frozen` also counts against
-# this (in addition to contact.v3.user.patch): "limited to 1/s".
-RESTRICTED_PATCH = "contact.v3.user.patch.department_or_frozen"
-
-ENDPOINTS: tuple[tuple[Endpoint, Tier], ...] = (
-    (Endpoint("auth.v3.tenant_access_token.internal", "POST", "/auth/v3/tenant_access_token/internal"), UNLIMITED),
-    # users
-    (Endpoint("contact.v3.user.find_by_department", "GET", "/contact/v3/users/find_by_department"), CONTACT),
-    (Endpoint("contact.v3.user.batch", "GET", "/contact/v3/users/batch"), CONTACT),
-    (Endpoint("contact.v3.user.batch_get_id", "POST", "/contact/v3/users/batch_get_id"), CONTACT),
-    (Endpoint("contact.v3.user.create", "POST", "/contact/v3/users"), CONTACT),
-    (Endpoint("contact.v3.user.resurrect", "POST", "/contact/v3/users/{user_id}/resurrect"), RESURRECT),
-    (Endpoint("contact.v3.user.get", "GET", "/contact/v3/users/{user_id}"), CONTACT),
-    (Endpoint("contact.v3.user.patch", "PATCH", "/contact/v3/users/{user_id}"), CONTACT),
-    (Endpoint("contact.v3.user.delete", "DELETE", "/contact/v3/users/{user_id}"), CONTACT),
-    # departments (the reference gives no limits: the users' tier)
-    (Endpoint("contact.v3.department.create", "POST", "/contact/v3/departments"), CONTACT),
-    (Endpoint("contact.v3.department.children", "GET", "/contact/v3/departments/{department_id}/children"), CONTACT),
-    (Endpoint("contact.v3.department.get", "GET", "/contact/v3/departments/{department_id}"), CONTACT),
-    (Endpoint("contact.v3.department.patch", "PATCH", "/contact/v3/departments/{department_id}"), CONTACT),
-    (Endpoint("contact.v3.department.delete", "DELETE", "/contact/v3/departments/{department_id}"), CONTACT),
-    (Endpoint("contact.v3.custom_attr.list", "GET", "/contact/v3/custom_attrs"), CONTACT),
-    # user groups and their members
-    (Endpoint("contact.v3.group.simplelist", "GET", "/contact/v3/group/simplelist"), CONTACT),
-    (Endpoint("contact.v3.group.member_belong", "GET", "/contact/v3/group/member_belong"), CONTACT),
-    (Endpoint("contact.v3.group.create", "POST", "/contact/v3/group"), GROUP_WRITE),
-    (Endpoint("contact.v3.group.get", "GET", "/contact/v3/group/{group_id}"), CONTACT),
-    (Endpoint("contact.v3.group.patch", "PATCH", "/contact/v3/group/{group_id}"), GROUP_WRITE),
-    (Endpoint("contact.v3.group.delete", "DELETE", "/contact/v3/group/{group_id}"), GROUP_WRITE),
-    (Endpoint("contact.v3.group_member.add", "POST", "/contact/v3/group/{group_id}/member/add"), CONTACT),
-    (Endpoint("contact.v3.group_member.remove", "POST", "/contact/v3/group/{group_id}/member/remove"), CONTACT),
-    (
-        Endpoint("contact.v3.group_member.batch_add", "POST", "/contact/v3/group/{group_id}/member/batch_add"),
-        GROUP_BATCH,
-    ),
-    (
-        Endpoint("contact.v3.group_member.batch_remove", "POST", "/contact/v3/group/{group_id}/member/batch_remove"),
-        GROUP_BATCH,
-    ),
-    (Endpoint("contact.v3.group_member.simplelist", "GET", "/contact/v3/group/{group_id}/member/simplelist"), CONTACT),
-    # seats and passwords
-    (
-        Endpoint("tenant.v2.tenant_product_assign_info.query", "GET", "/tenant/v2/tenant/assign_info_list/query"),
-        SEAT_QUERY,
-    ),
-    (Endpoint("admin.v1.password.reset", "POST", "/admin/v1/password/reset"), PASSWORD_RESET),
-    # the emulator's own extensions: no Lark counterpart, so no Lark limit
-    (Endpoint("orgstate_emulator.v1.resources", "GET", "/orgstate-emulator/v1/resources"), UNLIMITED),
-    (Endpoint("orgstate_emulator.v1.offboarding", "GET", "/orgstate-emulator/v1/offboarding"), UNLIMITED),
-)
-
-TIERS: dict[str, Tier] = {endpoint.name: tier for endpoint, tier in ENDPOINTS}
-TIERS[RESTRICTED_PATCH] = Tier(per_second=1)
-
-_PATTERNS = tuple(
-    (endpoint, re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(API_PREFIX + endpoint.path)) + "$"))
-    for endpoint, _ in ENDPOINTS
-)
-
-
-def tier_for(method: str, path: str) -> str:
-    """The name of the endpoint (the key of TIERS) that serves this request; KeyError if none.
-    `path` may carry a query string and may leave out the /open-apis prefix."""
-    path = path.split("?", 1)[0].rstrip("/") or "/"
-    if not path.startswith(API_PREFIX + "/"):
-        path = API_PREFIX + path
-    method = method.upper()
-    for endpoint, pattern in _PATTERNS:
-        if endpoint.method == method and pattern.match(path):
-            return endpoint.name
-    raise KeyError(f"{method} {path} is not an emulated endpoint")
-
-
-def is_restricted_patch(body: object) -> bool:
-    """A user patch that changes departments or freezes/unfreezes (the 1/s tier)."""
-    if not isinstance(body, dict):
-        return False
-    status = body.get("status")
-    return "department_ids" in body or (isinstance(status, dict) and "is_frozen" in status)
+from orgstate.lark.endpoints import RATE_LIMIT_HEADER, RATE_LIMIT_RESET_HEADER, TIERS, Tier
 
 
 @dataclass(frozen=True)
@@ -146,7 +24,7 @@ class Refusal:
     reset: int
 
     def headers(self) -> dict[str, str]:
-        return {"x-ogw-ratelimit-limit": str(self.limit), "x-ogw-ratelimit-reset": str(self.reset)}
+        return {RATE_LIMIT_HEADER: str(self.limit), RATE_LIMIT_RESET_HEADER: str(self.reset)}
 
 
 class RateLimiter:

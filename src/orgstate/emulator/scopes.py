@@ -13,7 +13,6 @@ CONTACT_WRITE = "contact:contact"
 SEATS_READ = "tenant:tenant.product_assign_info:read"
 PASSWORD_WRITE = "admin:password.reset"
 ALL_SCOPES = (CONTACT_READ, CONTACT_WRITE, SEATS_READ, PASSWORD_WRITE)
-MISSING_SCOPE = 99991672
 
 
 def required(endpoint: str, method: str) -> frozenset[str]:

@@ -1,23 +1,12 @@
 """The tenant engine's models as Open API JSON objects, and request bodies as engine
 fields.
 
-Users (config field <- API field):
-    id <- user_id            name <- name              work_email <- email
-    business_email <- enterprise_email                 phone <- mobile
-    hide_phone <- not mobile_visible                   gender <- gender (0 unspecified, 1 male, 2 female, 3 other)
-    department, departments <- department_ids (the first is the primary department)
-    job.manager <- leader_user_id                      job.dotted_line_managers <- dotted_line_leader_user_ids
-    job.title <- job_title     job.city <- city        job.country <- country
-    job.employment_date <- join_time (epoch seconds, 00:00 UTC of the date)
-    workforce_type <- employee_type (1 regular, 2 intern, 3 outsourced, 4 labor, 5 consultant)
-    employee_id <- employee_no                         seat <- subscription_ids (at most one)
-    custom <- custom_attrs: TEXT value.text, HREF value.url, ENUMERATION value.option_id (the
-              option itself is its option_id)
-    login <- login_type      EMULATOR EXTENSION: the Open API has no field for the login
-              method, which orgstate manages ("business_email" | "work_email" | "phone");
-              written only when set, read back only when set.
-Fields the engine does not hold (en_name, nickname, work_station, avatar, ...) are
-accepted and ignored. In a patch, "" or null clears an optional field.
+Users: each configuration field travels as `orgstate.lark.fields` says (one map, which
+the orgstate client reads the other way); `login_type` is an EMULATOR EXTENSION (the
+Open API has no field for the login method, which orgstate manages), written only when
+set, read back only when set. Fields the engine does not hold (en_name, nickname,
+work_station, avatar, ...) are accepted and ignored. In a patch, "" or null clears an
+optional field.
 
 Statuses: invited -> is_unjoin; active -> is_activated; suspended -> is_frozen (and
 is_activated); deleted -> is_resigned; inactive (accepted, never logged in) -> none set.
@@ -25,45 +14,24 @@ is_activated); deleted -> is_resigned; inactive (accepted, never logged in) -> n
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
-from orgstate.emulator.envelope import FIELD_VALIDATION_FAILED, ApiError
 from orgstate.emulator.ids import ROOT_DEPARTMENT, IdCodec, chat_id, open_department_id, open_id, union_id
+from orgstate.errors import ApiError
+from orgstate.lark import fields as lark
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Department, MailTransfer, Subscription, Transfers, UserGroup
 from orgstate.model.live import LiveMember
-from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.departments import invalid
 
-GENDER_CODES = {"unspecified": 0, "male": 1, "female": 2, "other": 3}
-EMPLOYEE_TYPES = {"regular": 1, "intern": 2, "outsourced": 3, "labor": 4, "consultant": 5}
-GENDERS = {code: name for name, code in GENDER_CODES.items()}
-WORKFORCE_TYPES = {code: name for name, code in EMPLOYEE_TYPES.items()}
-LOGIN_TYPES = ("business_email", "work_email", "phone")
-ATTR_TYPES = {"text": "TEXT", "url": "HREF", "enum": "ENUMERATION"}
-ATTR_VALUE_KEYS = {"TEXT": "text", "HREF": "url", "ENUMERATION": "option_id"}
-# Delete body acceptor -> Transfers field (reference: "Delete body").
-ACCEPTORS = {
-    "docs_acceptor_user_id": "docs",
-    "calendar_acceptor_user_id": "calendar",
-    "application_acceptor_user_id": "apps",
-    "minutes_acceptor_user_id": "minutes",
-    "survey_acceptor_user_id": "surveys",
-    "department_chat_acceptor_user_id": "department_groups",
-    "external_chat_acceptor_user_id": "external_groups",
-}
 IGNORED_ACCEPTORS = ("anycross_acceptor_user_id",)  # the engine holds no AnyCross resources
-MAIL_ACTIONS = {"1": "transfer", "2": "keep", "3": "delete"}
 
 
 def bad(field: str, problem: str) -> ApiError:
-    return ApiError(FIELD_VALIDATION_FAILED, f"field validation failed: {field}: {problem}")
-
-
-def epoch(day: dt.date) -> int:
-    return int(dt.datetime.combine(day, dt.time(0), dt.UTC).timestamp())
+    return ApiError(LarkCode.FIELD_VALIDATION_FAILED, f"field validation failed: {field}: {problem}")
 
 
 def compact(obj: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +58,7 @@ def required_text(body: dict[str, Any], key: str) -> str:
     return value
 
 
-def integer(body: dict[str, Any], key: str, choices: dict[int, str] | None = None) -> int:
+def integer(body: dict[str, Any], key: str, choices: Mapping[int, str] | None = None) -> int:
     value = body.get(key)
     if isinstance(value, str) and value.lstrip("-").isdigit():
         value = int(value)  # ids and numbers often travel as strings
@@ -130,51 +98,37 @@ def seat_from(body: dict[str, Any]) -> str | None:
 
 def member_changes(body: dict[str, Any], codec: IdCodec, field_types: dict[str, str]) -> dict[str, Any]:
     """The engine fields (`patch_member` terms) that a create or patch body sends."""
-    changes: dict[str, Any] = {}
-    job: dict[str, Any] = {}
-    for api_key, field in (
-        ("name", "name"),
-        ("email", "work_email"),
-        ("enterprise_email", "business_email"),
-        ("mobile", "phone"),
-        ("employee_no", "employee_id"),
-    ):
-        if api_key in body:
-            changes[field] = text(body, api_key)
-    for api_key, field in (("job_title", "title"), ("city", "city"), ("country", "country")):
-        if api_key in body:
-            job[field] = text(body, api_key)
-    if "mobile_visible" in body:
-        changes["hide_phone"] = not boolean(body, "mobile_visible")
-    if "gender" in body:
-        changes["gender"] = GENDERS[integer(body, "gender", GENDERS)]
-    if "employee_type" in body:
-        changes["workforce_type"] = WORKFORCE_TYPES[integer(body, "employee_type", WORKFORCE_TYPES)]
-    if "join_time" in body:
-        job["employment_date"] = (
-            None
-            if body["join_time"] in (None, "", 0)
-            else dt.datetime.fromtimestamp(integer(body, "join_time"), dt.UTC).date().isoformat()
-        )
-    if "department_ids" in body:
-        departments = [codec.department_in(d) for d in string_list(body, "department_ids", maximum=50)]
+    keys = lark.USER_KEYS
+    changes: dict[str, Any] = {field: text(body, keys[field]) for field in lark.TEXT_FIELDS if keys[field] in body}
+    job: dict[str, Any] = {
+        field: text(body, keys[f"job.{field}"]) for field in lark.JOB_TEXT_FIELDS if keys[f"job.{field}"] in body
+    }
+    if keys["hide_phone"] in body:
+        changes["hide_phone"] = not boolean(body, keys["hide_phone"])
+    if keys["gender"] in body:
+        changes["gender"] = lark.GENDERS[integer(body, keys["gender"], lark.GENDERS)]
+    if keys["workforce_type"] in body:
+        changes["workforce_type"] = lark.WORKFORCE_TYPES[integer(body, keys["workforce_type"], lark.WORKFORCE_TYPES)]
+    if (key := keys["job.employment_date"]) in body:
+        job["employment_date"] = None if body[key] in (None, "", 0) else lark.day(integer(body, key)).isoformat()
+    if (key := keys["department"]) in body:
+        departments = [codec.department_in(d) for d in string_list(body, key, maximum=50)]
         if not departments:
-            raise bad("department_ids", "a member belongs to at least one department")
+            raise bad(key, "a member belongs to at least one department")
         if ROOT_DEPARTMENT in departments:
-            raise bad("department_ids", "the emulator's tenant keeps no members in the root department '0'")
-        changes["department"] = departments[0]
-        changes["departments"] = departments[1:]
-    if "leader_user_id" in body:
-        leader = text(body, "leader_user_id")
+            raise bad(key, "the emulator's tenant keeps no members in the root department '0'")
+        changes.update(lark.departments_of(departments))
+    if (key := keys["job.manager"]) in body:
+        leader = text(body, key)
         job["manager"] = None if leader is None else codec.user_in(leader)
-    if "dotted_line_leader_user_ids" in body:
-        job["dotted_line_managers"] = [codec.user_in(u) for u in string_list(body, "dotted_line_leader_user_ids")]
-    if "custom_attrs" in body:
-        changes["custom"] = custom_values(body["custom_attrs"], field_types)
-    if "login_type" in body:
-        login = text(body, "login_type")
-        if login is not None and login not in LOGIN_TYPES:
-            raise bad("login_type", f"must be one of {', '.join(LOGIN_TYPES)}")
+    if (key := keys["job.dotted_line_managers"]) in body:
+        job["dotted_line_managers"] = [codec.user_in(u) for u in string_list(body, key)]
+    if keys["custom"] in body:
+        changes["custom"] = custom_values(body[keys["custom"]], field_types)
+    if (key := keys["login"]) in body:
+        login = text(body, key)
+        if login is not None and login not in lark.LOGIN_TYPES:
+            raise bad(key, f"must be one of {', '.join(lark.LOGIN_TYPES)}")
         changes["login"] = login
     if job:
         changes["job"] = job
@@ -192,13 +146,13 @@ def custom_values(attrs: object, field_types: dict[str, str]) -> dict[str, str |
         field_id = attr["id"]
         if field_id not in field_types:
             raise bad(where, f"no custom field '{field_id}'")
-        expected = ATTR_TYPES[field_types[field_id]]
+        expected = lark.ATTR_TYPES[field_types[field_id]]
         if attr.get("type", expected) != expected:
             raise bad(where, f"field '{field_id}' is of type {expected}")
         value = attr.get("value") or {}
         if not isinstance(value, dict):
             raise bad(where, "value must be an object")
-        values[field_id] = text(value, ATTR_VALUE_KEYS[expected])
+        values[field_id] = text(value, lark.ATTR_VALUE_KEYS[expected])
     return values
 
 
@@ -226,51 +180,48 @@ def status_object(status: str) -> dict[str, bool]:
 
 
 def user_object(
-    member: LiveMember,
+    live: LiveMember,
     codec: IdCodec,
     field_types: dict[str, str],
     plans: dict[str, Subscription] | None = None,
 ) -> dict[str, Any]:
     """A user as the Open API shows it; with `plans`, including `assign_info` (seats held)."""
-    deleted = member.status == "deleted"
+    member, keys = live.member, lark.USER_KEYS
     job = member.job
+    departments = (
+        []
+        if live.status == "deleted"
+        else lark.department_ids(member.model_dump(include={"department", "departments"}))
+    )
     user = compact(
         {
             "user_id": member.id,
             "open_id": open_id(member.id),
             "union_id": union_id(member.id),
-            "name": member.name,
-            "email": member.work_email,
-            "enterprise_email": member.business_email,
-            "mobile": member.phone,
-            "mobile_visible": not member.hide_phone,
-            "gender": GENDER_CODES[member.gender],
-            "department_ids": []
-            if deleted
-            else [codec.department_out(d) for d in (member.department, *member.departments)],
-            "leader_user_id": codec.user_out(job.manager),
-            "dotted_line_leader_user_ids": [codec.user_out(m) for m in job.dotted_line_managers],
-            "job_title": job.title,
-            "employee_type": EMPLOYEE_TYPES[member.workforce_type],
-            "employee_no": member.employee_id,
-            "join_time": epoch(job.employment_date) if job.employment_date else None,
-            "city": job.city,
-            "country": job.country,
-            "custom_attrs": [
-                {
-                    "type": ATTR_TYPES[field_types.get(field_id, "text")],
-                    "id": field_id,
-                    "value": {ATTR_VALUE_KEYS[ATTR_TYPES[field_types.get(field_id, "text")]]: value},
-                }
-                for field_id, value in sorted(member.custom.items())
+            **{keys[field]: getattr(member, field) for field in lark.TEXT_FIELDS},
+            keys["hide_phone"]: not member.hide_phone,
+            keys["gender"]: lark.GENDER_CODES[member.gender],
+            keys["department"]: [codec.department_out(d) for d in departments],
+            keys["job.manager"]: codec.user_out(job.manager),
+            keys["job.dotted_line_managers"]: [codec.user_out(m) for m in job.dotted_line_managers],
+            **{keys[f"job.{field}"]: getattr(job, field) for field in lark.JOB_TEXT_FIELDS},
+            keys["workforce_type"]: lark.EMPLOYEE_TYPES[member.workforce_type],
+            keys["job.employment_date"]: lark.epoch(job.employment_date) if job.employment_date else None,
+            keys["custom"]: [
+                custom_attr(field_id, value, field_types) for field_id, value in sorted(member.custom.items())
             ],
-            "status": status_object(member.status),
-            "login_type": member.login,
+            "status": status_object(live.status),
+            keys["login"]: member.login,
         }
     )
     if plans is not None:
-        user["assign_info"] = [] if member.seat is None else [seat_object(plans[member.seat])]
+        user["assign_info"] = [] if live.seat is None else [seat_object(plans[live.seat])]
     return user
+
+
+def custom_attr(field_id: str, value: str, field_types: dict[str, str]) -> dict[str, Any]:
+    kind = lark.ATTR_TYPES[field_types.get(field_id, "text")]
+    return {"type": kind, "id": field_id, "value": {lark.ATTR_VALUE_KEYS[kind]: value}}
 
 
 def seat_object(plan: Subscription) -> dict[str, str]:
@@ -279,8 +230,8 @@ def seat_object(plan: Subscription) -> dict[str, str]:
         "subscription_id": plan.id,
         "license_plan_key": f"suite_{plan.edition}" + ("_trial" if plan.trial else ""),
         "product_name": f"Lark {plan.edition.title()}",
-        "start_time": str(epoch(plan.starts)),
-        "end_time": str(epoch(plan.expires)),
+        "start_time": str(lark.epoch(plan.starts)),
+        "end_time": str(lark.epoch(plan.expires)),
     }
 
 
@@ -291,7 +242,7 @@ def subscription_object(plan: Subscription, assigned: int) -> dict[str, str]:
 def transfers_from(body: dict[str, Any], codec: IdCodec) -> Transfers:
     """The delete body's acceptors as engine Transfers; those left out follow the defaults."""
     recipients: dict[str, Any] = {}
-    for key, field in ACCEPTORS.items():
+    for key, field in lark.ACCEPTOR_FIELDS.items():
         acceptor = text(body, key)
         if acceptor is not None:
             recipients[field] = acceptor_id(codec, acceptor, key)
@@ -301,7 +252,7 @@ def transfers_from(body: dict[str, Any], codec: IdCodec) -> Transfers:
     if mail is not None:
         if not isinstance(mail, dict):
             raise bad("email_acceptor", "must be an object")
-        action = MAIL_ACTIONS.get(str(mail.get("processing_type", "")))
+        action = lark.MAIL_ACTIONS.get(str(mail.get("processing_type", "")))
         if action is None:
             raise bad("email_acceptor.processing_type", 'must be "1" (transfer), "2" (keep) or "3" (delete)')
         acceptor = text(mail, "acceptor_user_id") if action == "transfer" else None

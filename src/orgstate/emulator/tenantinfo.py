@@ -27,12 +27,14 @@ import json
 from typing import Any
 
 from orgstate.emulator.call import Call, handles
-from orgstate.emulator.envelope import ApiError
-from orgstate.emulator.shapes import ATTR_TYPES, bad, required_text, subscription_object, text
+from orgstate.emulator.shapes import bad, required_text, subscription_object, text
 from orgstate.emulator.users import find_member
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.endpoints import CUSTOM_ATTRS_PAGE_MAX
+from orgstate.lark.fields import ATTR_TYPES
+from orgstate.lark.passwords import PASSWORD_RULE, VALID_PASSWORD
 from orgstate.model.live import LiveMember
-from orgstate.tenant.codes import LarkCode
-from orgstate.tenant.credentials import VALID_PASSWORD
 
 
 @handles("tenant.v2.tenant_product_assign_info.query")
@@ -65,7 +67,7 @@ def custom_attrs(call: Call) -> dict[str, Any]:
                 "options": [{"id": option, "value": option, "name": option} for option in options],
             }
         items.append(item)
-    page, extra = call.page(items, "custom_attrs", default=20, maximum=100)
+    page, extra = call.page(items, "custom_attrs", default=20, maximum=CUSTOM_ATTRS_PAGE_MAX)
     return {"items": page, **extra}
 
 
@@ -81,7 +83,7 @@ def reset_password(call: Call) -> dict[str, Any]:
     member = find_member(call, user, with_deleted=False)
     if awaits_initial_password(call, member):
         if not VALID_PASSWORD.fullmatch(password["ent_email_password"]):
-            raise ApiError(int(LarkCode.PASSWORD_FORMAT), "a password needs 8 to 32 letters and digits, with both")
+            raise ApiError(LarkCode.PASSWORD_FORMAT, PASSWORD_RULE)
         with call.tenant.write(INITIAL_PASSWORD, f"member.{member.id}"):
             call.tenant.require("members")
         return {}
@@ -95,7 +97,7 @@ INITIAL_PASSWORD = "member.initial_password"  # the audit entry (no password in 
 def awaits_initial_password(call: Call, member: LiveMember) -> bool:
     """A business-email login since this API's create (or the patch that switched it),
     not signed in since (invited or inactive), and not reset since (module docstring)."""
-    if member.login_type != "business_email" or member.business_email is None:
+    if member.member.login_type != "business_email" or member.member.business_email is None:
         return False
     if member.status not in ("invited", "inactive"):
         return False

@@ -19,7 +19,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from orgstate.emulator.call import Call, atomically, handles, more, new_id
-from orgstate.emulator.envelope import DEPARTMENT_NOT_FOUND, USER_NOT_FOUND, ApiError
 from orgstate.emulator.ids import ROOT_DEPARTMENT
 from orgstate.emulator.shapes import (
     bad,
@@ -32,12 +31,13 @@ from orgstate.emulator.shapes import (
     transfers_from,
     user_object,
 )
+from orgstate.errors import ApiError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.endpoints import RESOURCES_PAGE_MAX, USERS_BATCH_MAX, USERS_PAGE_MAX
 from orgstate.model.config import Member
 from orgstate.model.live import LiveMember
 from orgstate.tenant import AUTO
 from orgstate.tenant.departments import invalid
-
-BATCH_LIMIT = 50
 
 
 def find_member(call: Call, value: str, with_deleted: bool = True) -> LiveMember:
@@ -50,7 +50,7 @@ def find_member(call: Call, value: str, with_deleted: bool = True) -> LiveMember
         (member_id, int(with_deleted)),
     )
     if uid is None:
-        raise ApiError(USER_NOT_FOUND, f"no user authority: no user '{value}'")
+        raise ApiError(LarkCode.USER_NOT_FOUND, f"no user authority: no user '{value}'")
     return call.tenant.live_member(int(uid))
 
 
@@ -142,12 +142,12 @@ def find_by_department(call: Call) -> dict[str, Any]:
     if not raw:
         raise bad("department_id", "is required")
     department = call.codec.department_in(raw)
-    size = call.page_size(default=10, maximum=50)
+    size = call.page_size(default=10, maximum=USERS_PAGE_MAX)
     after = call.page_start("users")
     tenant = call.tenant
     with tenant.reading():
         if department != ROOT_DEPARTMENT and not tenant.scalar("SELECT 1 FROM departments WHERE id = ?", (department,)):
-            raise ApiError(DEPARTMENT_NOT_FOUND, f"no dept authority: no department '{raw}'")
+            raise ApiError(LarkCode.DEPARTMENT_NOT_FOUND, f"no dept authority: no department '{raw}'")
         uids = [
             row["uid"]
             for row in tenant.query(
@@ -166,8 +166,8 @@ def find_by_department(call: Call) -> dict[str, Any]:
 def batch_get_users(call: Call) -> dict[str, Any]:
     """Up to 50 users by id, in the order asked (unknown ids left out; no assign_info)."""
     wanted = call.query.getlist("user_ids")
-    if not 1 <= len(wanted) <= BATCH_LIMIT:
-        raise bad("user_ids", f"give 1 to {BATCH_LIMIT} user ids")
+    if not 1 <= len(wanted) <= USERS_BATCH_MAX:
+        raise bad("user_ids", f"give 1 to {USERS_BATCH_MAX} user ids")
     fields = call.field_types()
     items = []
     with call.tenant.reading():
@@ -184,8 +184,8 @@ def batch_get_users(call: Call) -> dict[str, Any]:
 def batch_get_id(call: Call) -> dict[str, Any]:
     """Users by email (work or business email, any case) or mobile; an entry without
     `user_id` found nobody."""
-    emails = string_list(call.body, "emails", maximum=BATCH_LIMIT)
-    mobiles = string_list(call.body, "mobiles", maximum=BATCH_LIMIT)
+    emails = string_list(call.body, "emails", maximum=USERS_BATCH_MAX)
+    mobiles = string_list(call.body, "mobiles", maximum=USERS_BATCH_MAX)
     resigned = boolean(call.body, "include_resigned") if "include_resigned" in call.body else False
     if not emails and not mobiles:
         raise bad("emails", "give emails or mobiles")
@@ -232,7 +232,7 @@ def member_resources(call: Call) -> dict[str, Any]:
         for row in rows:
             user_id = call.codec.user_out(row["id"])
             merged.setdefault(user_id, {"user_id": user_id, "resources": {}})["resources"][row["kind"]] = row["count"]
-        page, extra = call.page(list(merged.values()), "resources", default=100, maximum=500)
+        page, extra = call.page(list(merged.values()), "resources", default=100, maximum=RESOURCES_PAGE_MAX)
         return {"items": page, **extra}
     call.codec = call.codec.with_user_type(call.query.get("user_id_type") or "user_id")
     member = find_member(call, value, with_deleted=False)

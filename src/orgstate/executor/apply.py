@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from orgstate.appliers.base import Backend, Outcome
-from orgstate.errors import OrgstateError, TenantError
+from orgstate.errors import Interrupted, OrgstateError, StalePlan, TenantError
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.reporter import Reporter
 from orgstate.executor.stale import stale_objects
@@ -39,14 +39,6 @@ from orgstate.statestore import Holder, Lock, StateStore
 # A journal row in one of these was started by a run that did not see it end: it may or
 # may not have taken effect, and the next run verifies which.
 UNFINISHED = ("running", "interrupted")
-
-
-class StalePlan(OrgstateError):
-    pass
-
-
-class Interrupted(OrgstateError):
-    """A stop was requested (SIGINT, SIGTERM): the run stopped before its next change."""
 
 
 class StopRequest:

@@ -11,10 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from orgstate.model.config import Member
-from orgstate.model.live import LIVE_ONLY_MEMBER_FIELDS, LiveMember, TenantState
-
-# Status and seat are written below as a configuration says them.
-LIVE_ONLY = {*LIVE_ONLY_MEMBER_FIELDS, "status", "seat"}
+from orgstate.model.live import LiveMember, TenantState
 
 
 def plain(value: Any) -> Any:
@@ -31,7 +28,8 @@ def dump(model: BaseModel, **exclude: Any) -> dict[str, Any]:
 
 
 def member_document(member: LiveMember) -> dict[str, Any]:
-    document = dump(member, exclude=LIVE_ONLY)
+    # The member's own fields; status and seat are written as a configuration says them.
+    document = dump(member.member)
     if member.status == "suspended":
         document["status"] = "suspended"
     document["seat"] = member.seat

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
 
 from orgstate.errors import ConfigError
 from orgstate.export.writer import styled, write_new, yaml_writer
@@ -97,7 +98,10 @@ def merge_into(path: Path, exported: dict[str, Any]) -> list[str]:
         document = yaml.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it: {exc.strerror}") from None
-    except Exception as exc:  # noqa: BLE001 - ruamel raises many kinds; report them as one
+    # ruamel's round-trip reader raises YAMLError for bad syntax, but its constructors let
+    # ValueError (a bad !!int or date; UnicodeDecodeError from read_text is one too) and
+    # LookupError (an empty !!float or !!bool) through, and it recurses per nesting level.
+    except (YAMLError, ValueError, LookupError, RecursionError) as exc:
         raise ConfigError(f"{path}: not YAML that can be merged: {exc}") from None
     if not isinstance(document, CommentedMap):
         raise ConfigError(f"{path}: expected a mapping with 'version: 1'")

@@ -10,13 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import (
+    Field,
+    ModelWrapValidatorHandler,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails
 
 from orgstate.model.config import (
     Department,
     FieldDef,
     InvitationPolicy,
-    Member,
+    MemberFields,
     StrictModel,
     Subscription,
     UserGroup,
@@ -48,18 +57,66 @@ class Resources(StrictModel):
         return {kind: count for kind, count in self if count}
 
 
-class LiveMember(Member):
-    """A member as the tenant holds it; `seat` is the seat held now."""
+class LiveMember(StrictModel):
+    """A member as the tenant holds it: the member's own fields, which a configuration
+    declares and a plan compares, beside what only the tenant knows. The seat held now
+    and the live status (broader than the `active | suspended` a configuration can
+    declare) are the tenant's, so they sit here and not in a `Member`.
 
-    status: LiveStatus = "active"  # type: ignore[assignment]
+    Fixtures and snapshots write a live member flat, as a configuration writes a member:
+    a flat mapping is nested on the way in (its errors located as written) and a dump
+    is flat again, key for key as it always was."""
+
+    member: MemberFields
+    status: LiveStatus = "active"
+    seat: Id | None = None
     deleted_at: dt.date | None = None
     # How the seat was given; None when the backend cannot tell (a fixture derives it).
     seat_source: SeatSource | None = None
     resources: Resources = Resources()
 
+    @property
+    def id(self) -> str:
+        return self.member.id
 
-# What only a live member has: no configuration declares these.
-LIVE_ONLY_MEMBER_FIELDS = frozenset(LiveMember.model_fields) - frozenset(Member.model_fields)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _nest(cls, data: Any, handler: ModelWrapValidatorHandler[LiveMember]) -> LiveMember:
+        if not isinstance(data, dict) or "member" in data:
+            return handler(data)
+        own = {key: value for key, value in data.items() if not (key == RENAMED and value is None)}
+        live = {key: own.pop(key) for key in LIVE_KEYS if key in own}
+        try:
+            return handler({"member": own, **live})
+        except ValidationError as exc:
+            raise ValidationError.from_exception_data(exc.title, [_flat_error(e) for e in exc.errors()]) from None
+
+    @model_serializer(mode="wrap")
+    def _flatten(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> dict[str, Any]:
+        nested = handler(self)
+        flat = nested.pop("member", {})
+        for key, value in nested.items():
+            flat[key] = value
+            if key == "seat" and not (info.exclude_defaults or info.exclude_none):
+                # Where `LiveMember` once inherited it from `Member` (it is never live):
+                # snapshots, and the digests that bind saved plans to them, stay as they were.
+                flat[RENAMED] = None
+        return flat
+
+
+# What a live member holds beside the member's own fields.
+LIVE_KEYS = tuple(name for name in LiveMember.model_fields if name != "member")
+# The configuration's rename directive: never live, so read only as null.
+RENAMED = "renamed_from"
+
+
+def _flat_error(error: ErrorDetails) -> InitErrorDetails:
+    """A nested member's error, located where the flat mapping wrote the field."""
+    loc = error["loc"][1:] if error["loc"][:1] == ("member",) else error["loc"]
+    details = InitErrorDetails(type=error["type"], loc=loc, input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
 
 
 class TenantInfo(StrictModel):

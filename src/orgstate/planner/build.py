@@ -20,17 +20,19 @@ from orgstate.planner.capacity import schedule
 from orgstate.planner.context import LiveIndex, PlanContext, PlanOptions
 from orgstate.planner.custom_fields import check_custom_fields
 from orgstate.planner.departments import plan_departments
+from orgstate.planner.differences import find_differences
 from orgstate.planner.drafts import Drafts, number_drafts
 from orgstate.planner.fingerprints import digest, fingerprints, state_digest
 from orgstate.planner.groups import plan_groups
+from orgstate.planner.live_seats import resolve_live, seat_uses
 from orgstate.planner.members import plan_members
 from orgstate.planner.offboarding import plan_offboarding
 from orgstate.planner.plan import Plan
 from orgstate.planner.renames import member_renames, renamed_view, replacements, wait_for_renames
 from orgstate.planner.safety import check_edit_lock, check_removals
-from orgstate.planner.seating import plan_seat_changes, resolve_live, seat_uses
+from orgstate.planner.seat_changes import plan_seat_changes
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
-from orgstate.rules.seats import static_seats
 
 SECTIONS = {"member": "members", "department": "departments", "user_group": "user_groups"}
 
@@ -48,13 +50,13 @@ def build_plan(
     """`rules`: the context `check_static` used, to reuse its seat resolution."""
     renames = member_renames(config, snapshot)
     ctx = PlanContext(renamed_view(snapshot, renames), config, options or PlanOptions(), renames)
-    coverage, _, resolution = static_seats(rules or RuleContext(config, sources))
     drafts = Drafts()
-    seating, diagnostics = resolve_live(ctx, coverage, resolution)
-    diagnostics.extend(plan_departments(ctx, drafts))
-    diagnostics.extend(plan_members(ctx, drafts))
+    seating, diagnostics = resolve_live(ctx, (rules or RuleContext(config, sources)).static_seats)
+    differences = find_differences(ctx, seating.final)
+    diagnostics.extend(plan_departments(ctx, drafts, differences))
+    diagnostics.extend(plan_members(ctx, drafts, differences))
     diagnostics.extend(plan_offboarding(ctx, drafts))
-    plan_groups(ctx, drafts)
+    plan_groups(ctx, drafts, differences)
     diagnostics.extend(plan_seat_changes(ctx, drafts, seating))
     diagnostics.extend(check_edit_lock(ctx, drafts))
     diagnostics.extend(check_custom_fields(ctx, drafts))
@@ -63,7 +65,7 @@ def build_plan(
     wait_for_renames(drafts, renames)
     diagnostics.extend(check_removals(ctx, drafts))
     scheduled = schedule(ctx, drafts)
-    overfull = {d.address for d in diagnostics if d.rule == "SEAT-CAPACITY" and d.is_error}
+    overfull = {d.address for d in diagnostics if d.rule == RuleId.SEAT_CAPACITY and d.is_error}
     diagnostics.extend(d for d in scheduled.diagnostics if d.address not in overfull)  # no step fits a full end
     changes = number_drafts(scheduled.order, scheduled.freed_by)
     located = [_declared_at(ctx, d) for d in diagnostics]
@@ -78,21 +80,12 @@ def build_plan(
         seats=tuple(seat_uses(ctx, seating)),
         diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
         fingerprints=fingerprints(LiveIndex(snapshot) if renames else ctx, changes),
-        ignored=_ignored(ctx),
+        ignored=differences.ignored,
     )
 
 
 def new_plan_id() -> str:
     return "plan-" + secrets.token_hex(10)
-
-
-def _ignored(ctx: PlanContext) -> tuple[str, ...]:
-    live = (
-        [("member", m.id, "members") for m in ctx.live_members.values()]
-        + [("user_group", g.id, "user_groups") for g in ctx.live_groups.values()]
-        + [("department", d.id, "departments") for d in ctx.live_departments.values()]
-    )
-    return tuple(sorted(f"{kind}.{object_id}" for kind, object_id, policy in live if ctx.is_ignored(policy, object_id)))
 
 
 def _declared_at(ctx: PlanContext, diagnostic: Diagnostic) -> Diagnostic:

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, error, warning
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.editions import RESTORE_WINDOW_DAYS
+from orgstate.lark.transfers import RETENTION_DAYS
 from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext, recipient
 from orgstate.planner.offboarding import Recipients, dispositions, transfer_payload
+from orgstate.rules.catalogue import RuleId
 
 
 def check_capabilities(ctx: PlanContext) -> Iterator[Diagnostic]:
@@ -76,7 +80,7 @@ def _group_seats(ctx: PlanContext) -> Iterator[Diagnostic]:
     if parts:
         groups = sorted({g.id for g in seated} | set(joining))
         yield warning(
-            "BACKEND-CAPABILITY",
+            RuleId.BACKEND_CAPABILITY,
             "the backend can neither set nor read a user group's seat. " + ". ".join(parts),
             address=_about("user_group", groups),
         )
@@ -86,9 +90,10 @@ def _restores(ctx: PlanContext) -> Iterator[Diagnostic]:
     restored = sorted(m for m, arrival in ctx.arriving.items() if arrival == "restore")
     if restored:
         yield warning(
-            "BACKEND-CAPABILITY",
+            RuleId.BACKEND_CAPABILITY,
             f"the backend cannot tell when {_named(restored)} was deleted: planned as a restore, which the "
-            "service refuses more than 30 days after the deletion (Lark code 44028); then only "
+            f"service refuses more than {RESTORE_WINDOW_DAYS} days after the deletion "
+            f"(Lark code {LarkCode.RESTORE_WINDOW_PASSED}); then only "
             "deleting the old account for good (Admin Console, Deleted Members) lets a plan create it anew",
             address=_about("member", restored),
         )
@@ -106,10 +111,11 @@ def _admins(ctx: PlanContext) -> Iterator[Diagnostic]:
     removed = sorted(suspended | set(ctx.leaving))
     if removed:
         yield warning(
-            "BACKEND-CAPABILITY",
+            RuleId.BACKEND_CAPABILITY,
             f"the backend does not name the founder and the admins: the plan cannot check that {_named(removed)} "
             "(suspended or deleted by it) are none of them (DELETE-ADMIN); the service refuses such a change "
-            "at apply (Lark codes 44036, 44037). List the founder and the admins in policy.protected",
+            f"at apply (Lark codes {LarkCode.CANNOT_FREEZE_FOUNDER}, {LarkCode.CANNOT_DELETE_ADMIN}). "
+            "List the founder and the admins in policy.protected",
             address=_about("member", removed),
         )
     if not ctx.options.can("resource_counts") or ctx.config.policy.removal.action != "delete":
@@ -121,7 +127,7 @@ def _admins(ctx: PlanContext) -> Iterator[Diagnostic]:
     ]
     if helpdesks:
         yield warning(
-            "BACKEND-CAPABILITY",
+            RuleId.BACKEND_CAPABILITY,
             f"the help desks of {_named(helpdesks)} go to the organization's administrator by the service's "
             "default, whom the backend cannot name: the plan shows them retained, and their outcome is not "
             "checked after the deletion",
@@ -144,7 +150,7 @@ def _uncounted(ctx: PlanContext) -> Iterator[Diagnostic]:
         else ""
     )
     yield warning(
-        "BACKEND-CAPABILITY",
+        RuleId.BACKEND_CAPABILITY,
         f"the backend cannot read what members own: no resources.transfer is planned for {_named(leaving)}, "
         f"whose deletion names no recipients, so the service's default rules apply{dropped}",
         address=_about("member", leaving),
@@ -163,8 +169,9 @@ def _retention(ctx: PlanContext) -> Iterator[Diagnostic]:
         dropped = sorted(kind for kind, item in payload.items() if item.get("retain") is False)
         if dropped:
             yield error(
-                "BACKEND-CAPABILITY",
-                f"'{member.id}': the backend cannot drop untransferred {', '.join(dropped)} after 30 days "
+                RuleId.BACKEND_CAPABILITY,
+                f"'{member.id}': the backend cannot drop untransferred {', '.join(dropped)} "
+                f"after {RETENTION_DAYS} days "
                 "(offboarding retain: false); the service keeps them. Remove retain: false, or transfer them",
                 address=f"member.{member.id}",
             )
@@ -174,7 +181,7 @@ def _renames(ctx: PlanContext) -> Iterator[Diagnostic]:
     members = ctx.declared_index("members")
     for new, old in sorted(ctx.renames.items()):
         yield error(
-            "BACKEND-CAPABILITY",
+            RuleId.BACKEND_CAPABILITY,
             f"the backend cannot change a User ID: '{old}' cannot become '{new}'. Change it in the Admin "
             "Console, then declare the member under the new id without renamed_from",
             at=("members", members[new], "renamed_from"),
@@ -188,7 +195,7 @@ def _logins(ctx: PlanContext) -> Iterator[Diagnostic]:
     for member in ctx.config.members:
         if member.login is not None and not ctx.is_ignored("members", member.id):
             yield error(
-                "BACKEND-CAPABILITY",
+                RuleId.BACKEND_CAPABILITY,
                 f"'{member.id}': the backend can neither set nor read how a member logs in; choose it in the "
                 "Admin Console and leave login out",
                 at=("members", members[member.id], "login"),
@@ -207,7 +214,7 @@ def _recipients(ctx: PlanContext) -> Iterator[Diagnostic]:
         unsent = sorted(kind for kind in entry.transfer.recipients() if not ctx.options.can(recipient(kind)))
         if unsent:
             yield error(
-                "BACKEND-CAPABILITY",
+                RuleId.BACKEND_CAPABILITY,
                 f"'{member.id}': the backend cannot send {', '.join(unsent)} to a named recipient (the service's "
                 "defaults would apply); make those transfers in the Admin Console and remove them here",
                 at=("offboarding", entries[member.id], "transfer"),

@@ -27,6 +27,7 @@ from orgstate.model.config import UserGroup
 from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts
+from orgstate.rules.catalogue import RuleId
 
 # member -> (plan, source, the group that gave it)
 Holding = tuple[str, str, str | None]
@@ -266,7 +267,7 @@ def _sort_key(draft: Draft) -> tuple[Any, ...]:
 def _overfilled(model: SeatModel, draft: Draft, plans: list[str]) -> list[Diagnostic]:
     return [
         error(
-            "SEAT-CAPACITY",
+            RuleId.SEAT_CAPACITY,
             f"no order of the plan's changes keeps plan '{plan}' within its {model.capacity.get(plan, 0)} seats: "
             f"{draft.key} would take one while all are held; free seats first, or buy more",
             address=f"plan.{plan}",

@@ -42,9 +42,9 @@ from pydantic import (
     model_validator,
 )
 
+from orgstate.lark.transfers import TRANSFER_FIELD, Outcome
 from orgstate.model.config import Department, GroupFields, Job, MailTransfer, MemberFields, Retention, Transfers
 from orgstate.model.types import ID_PATTERN, Id, SeatSource
-from orgstate.rules.transfers import TRANSFER_FIELD, Outcome
 
 ChangeType = Literal["department", "member", "user_group", "group_member", "seat", "resources"]
 Action = Literal[
@@ -174,7 +174,7 @@ TransferKey = Literal[
     "helpdesks",
     "mail",
 ]
-assert set(get_args(TransferKey)) == set(TRANSFER_FIELD.values()), "TransferKey follows rules.transfers"
+assert set(get_args(TransferKey)) == set(TRANSFER_FIELD.values()), "TransferKey follows lark.transfers"
 
 
 class TransferItem(Payload):

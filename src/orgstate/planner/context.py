@@ -12,14 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from orgstate.lark.editions import EDITION_RANK, EDITIONS_WITH_RESTORE, RESTORE_WINDOW_DAYS
+from orgstate.lark.transfers import TRANSFER_KINDS
 from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Subscription, UserGroup
 from orgstate.model.live import LiveMember, TenantState
 from orgstate.rules.offboarding import is_protected
-from orgstate.rules.transfers import TRANSFER_KINDS
-
-RESTORE_WINDOW_DAYS = 30
-EDITIONS_WITH_RESTORE = ("basic", "pro", "enterprise")
-EDITION_RANK = {"starter": 0, "basic": 1, "pro": 2, "enterprise": 3}
 
 
 def recipient(kind: str) -> str:
@@ -100,7 +97,7 @@ class LiveIndex:
     def _contents(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = defaultdict(list)
         for member in self.live_members.values():
-            for department_id in dict.fromkeys((member.department, *member.departments)):
+            for department_id in dict.fromkeys((member.member.department, *member.member.departments)):
                 found[department_id].append(f"member.{member.id}")
         for department in self.snapshot.departments:
             if department.parent is not None:

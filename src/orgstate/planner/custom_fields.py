@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from orgstate.diagnostics import Diagnostic, error, warning
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Drafts
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.members import value_problem
 
 
@@ -22,13 +23,13 @@ def check_custom_fields(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic
         current = live.get(declared.id)
         if current is None:
             message = f"field '{declared.id}' is declared but the tenant has none; create it in Field Management"
-            yield warning("FIELD-VALUE", message, at=("fields", i))
+            yield warning(RuleId.FIELD_VALUE, message, at=("fields", i))
         elif current != declared:
             message = (
                 f"field '{declared.id}' differs from the tenant's ({current.model_dump(exclude_defaults=True)}); "
                 "values are checked against the tenant's, which orgstate does not change"
             )
-            yield warning("FIELD-VALUE", message, at=("fields", i))
+            yield warning(RuleId.FIELD_VALUE, message, at=("fields", i))
     members = ctx.declared_index("members")
     for draft in drafts.items.values():
         if draft.type != "member" or not (draft.after and draft.after.get("custom")):
@@ -41,4 +42,4 @@ def check_custom_fields(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic
             problem = f"the tenant has no field '{field_id}'" if current is None else value_problem(current, value)
             if problem is not None:
                 at = ("members", members[member_id], "custom", field_id)
-                yield error("FIELD-VALUE", f"{problem} (live)", at=at, address=f"member.{member_id}")
+                yield error(RuleId.FIELD_VALUE, f"{problem} (live)", at=at, address=f"member.{member_id}")

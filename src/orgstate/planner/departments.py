@@ -4,11 +4,15 @@ deletions (children first, only when empty)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
-from orgstate.planner.fields import changed_fields
+from orgstate.rules.catalogue import RuleId
+
+if TYPE_CHECKING:  # differences compare members, whose planning needs this module
+    from orgstate.planner.differences import Differences
 
 
 def member_arrival(ctx: PlanContext, member_id: str | None) -> str | None:
@@ -24,8 +28,10 @@ def department_arrival(ctx: PlanContext, department_id: str | None) -> str | Non
     return key("department", "create", f"department.{department_id}")
 
 
-def plan_departments(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
+def plan_departments(ctx: PlanContext, drafts: Drafts, differences: Differences) -> Iterator[Diagnostic]:
     for department in ctx.config.departments:
+        if ctx.is_ignored("departments", department.id):
+            continue
         address = f"department.{department.id}"
         wanted = department.model_dump(mode="json")
         leader = department.leader
@@ -49,21 +55,19 @@ def plan_departments(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
                 )
             )
         else:
-            before, after, paths = changed_fields(live.model_dump(mode="json"), wanted)
+            difference = differences.of(address)
             if arrives is not None:
-                for part in (before, after):
-                    part.pop("leader", None)
-                paths = tuple(p for p in paths if p != "leader")
-            if paths:
+                difference = difference.without({"leader"})
+            if difference:
                 drafts.add(
                     Draft(
                         Phase.DEPARTMENTS,
                         "department",
                         "update",
                         address,
-                        before=before,
-                        after=after,
-                        fields=paths,
+                        before=difference.before,
+                        after=difference.after,
+                        fields=difference.fields,
                         reason="changed",
                         rank=rank,
                         needs=needs,
@@ -84,17 +88,13 @@ def plan_departments(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
                     needs=(arrives, *needs),
                 )
             )
-    yield from _deletions(ctx, drafts)
+    yield from _deletions(ctx, drafts, differences)
 
 
-def _deletions(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
+def _deletions(ctx: PlanContext, drafts: Drafts, differences: Differences) -> Iterator[Diagnostic]:
     if not ctx.is_authoritative("departments"):
         return
-    doomed = [
-        d
-        for d in ctx.snapshot.departments
-        if d.id not in ctx.desired_departments and not ctx.is_ignored("departments", d.id)
-    ]
+    doomed = [d for d in ctx.snapshot.departments if f"department.{d.id}" in differences.unmanaged]
     if not doomed:
         return
     doomed_ids = {d.id for d in doomed}
@@ -107,7 +107,7 @@ def _deletions(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         if remaining or children:
             what = f"members {', '.join(remaining[:5])}" if remaining else f"sub-departments {', '.join(children[:5])}"
             yield error(
-                "DEPT-NOT-EMPTY",
+                RuleId.DEPT_NOT_EMPTY,
                 f"department '{department.id}' is not declared but still has {what}; "
                 "move them or declare the department",
                 address=address,
@@ -141,7 +141,7 @@ def _membership(ctx: PlanContext) -> tuple[dict[str, list[str]], dict[str, list[
     before: dict[str, list[str]] = {}
     deleting = ctx.config.policy.removal.action == "delete"
     for member in ctx.live_members.values():
-        for department in (member.department, *member.departments):
+        for department in (member.member.department, *member.member.departments):
             before.setdefault(department, []).append(member.id)
         desired = ctx.desired_members.get(member.id)
         if desired is not None:
@@ -149,7 +149,7 @@ def _membership(ctx: PlanContext) -> tuple[dict[str, list[str]], dict[str, list[
         elif member.id in ctx.leaving and deleting:
             continue
         else:
-            departments = (member.department, *member.departments)
+            departments = (member.member.department, *member.member.departments)
         for department in departments:
             after.setdefault(department, []).append(member.id)
     return after, before

@@ -1,20 +1,14 @@
 """Field-level differences between a live object and its declaration.
 
 Only objects known to differ get here. A direct comparison of the known fields gives
-exactly the partial patch a backend sends (`job` and `custom` key by key, a removed
-custom value as None), which a generic diff would have to be translated into."""
+exactly the partial patch a backend sends (the fields patched key by key, such as
+`job` and `custom`, key by key; a removed key as None), which a generic diff would have to be translated into."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from orgstate.model.config import MemberFields
-
-NESTED = ("job", "custom")
-
-# What a plan compares and sends for a member: its own fields (seat and status are
-# changes of their own).
-MEMBER_FIELDS = frozenset(MemberFields.model_fields)
+from orgstate.model.fields import PATCHED_BY_KEY
 
 
 def changed_fields(
@@ -28,8 +22,10 @@ def changed_fields(
         old = current.get(name)
         if old == new:
             continue
-        if name in NESTED and isinstance(old, dict) and isinstance(new, dict):
+        if name in PATCHED_BY_KEY and isinstance(old, dict) and isinstance(new, dict):
             inner = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            if not inner:  # a key left out is a key set to None
+                continue
             before[name] = {k: old.get(k) for k in inner}
             after[name] = {k: new.get(k) for k in inner}
             paths.extend(f"{name}.{k}" for k in inner)

@@ -5,54 +5,59 @@ from __future__ import annotations
 from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
+from orgstate.planner.differences import Difference, Differences, group_fields
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
-
-GROUP_FIELDS = {"id", "name", "description", "seat"}
 
 
 def _membership_address(group_id: str, member_id: str) -> str:
     return str(Address.of("group_member", group_id, member_id))
 
 
-def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
+def _membership(difference: Difference) -> tuple[set[str], list[str]]:
+    """The members a live group gains and those it loses: set algebra on its `members`."""
+    live = set(difference.before.get("members", ()))
+    declared = set(difference.after.get("members", ()))
+    return declared - live, sorted(live - declared)
+
+
+def plan_groups(ctx: PlanContext, drafts: Drafts, differences: Differences) -> None:
     deleting = ctx.config.policy.removal.action == "delete"
     removes_members = ctx.is_authoritative("user_groups")
     for group in ctx.config.user_groups:
         if ctx.is_ignored("user_groups", group.id):
             continue
         address = f"user_group.{group.id}"
-        fields = GROUP_FIELDS if ctx.options.can("group_seats") else GROUP_FIELDS - {"seat"}
-        wanted = group.model_dump(mode="json", include=fields)
-        live = ctx.live_groups.get(group.id)
         group_needs: tuple[str, ...] = ()
-        if live is None:
+        if address in differences.missing:
+            wanted = group.model_dump(mode="json", include=set(group_fields(ctx)))
             drafts.add(
                 Draft(
                     Phase.GROUPS, "user_group", "create", address, after=wanted, reason="declared, not live", rank=(0,)
                 )
             )
             group_needs = (key("user_group", "create", address),)
-            current_members: set[str] = set()
+            joining: set[str] = set(group.members)
+            leaving: list[str] = []
         else:
-            current = live.model_dump(mode="json", include=fields)
-            differing = sorted(name for name in wanted if wanted[name] != current.get(name))
-            if differing:
+            difference = differences.of(address)
+            own = difference.without({"members"})
+            if own:
                 drafts.add(
                     Draft(
                         Phase.GROUPS,
                         "user_group",
                         "update",
                         address,
-                        before={n: current.get(n) for n in differing},
-                        after={n: wanted[n] for n in differing},
-                        fields=tuple(differing),
+                        before=own.before,
+                        after=own.after,
+                        fields=own.fields,
                         reason="changed",
                         rank=(0,),
                     )
                 )
-            current_members = set(live.members)
+            joining, leaving = _membership(difference)
         for member_id in group.members:
-            if member_id in current_members:
+            if member_id not in joining:
                 continue
             arrival = member_arrival(ctx, member_id)
             drafts.add(
@@ -68,7 +73,7 @@ def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
                 )
             )
         if removes_members:
-            for member_id in sorted(current_members - set(group.members)):
+            for member_id in leaving:
                 if member_id in ctx.leaving and deleting:
                     continue  # deleting the member takes them out of every group
                 drafts.add(
@@ -82,14 +87,14 @@ def plan_groups(ctx: PlanContext, drafts: Drafts) -> None:
                         rank=(2,),
                     )
                 )
-    _deletions(ctx, drafts, deleting)
+    _deletions(ctx, drafts, differences, deleting)
 
 
-def _deletions(ctx: PlanContext, drafts: Drafts, deleting: bool) -> None:
+def _deletions(ctx: PlanContext, drafts: Drafts, differences: Differences, deleting: bool) -> None:
     if not ctx.is_authoritative("user_groups"):
         return
     for group in ctx.snapshot.user_groups:
-        if group.id in ctx.desired_groups or ctx.is_ignored("user_groups", group.id):
+        if f"user_group.{group.id}" not in differences.unmanaged:
             continue
         needs = []
         for member_id in group.members:

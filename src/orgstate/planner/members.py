@@ -5,27 +5,40 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orgstate.diagnostics import Diagnostic, error, info, warning
-from orgstate.model.config import Member
-from orgstate.planner.context import RESTORE_WINDOW_DAYS, PlanContext
+from orgstate.lark.editions import RESTORE_WINDOW_DAYS
+from orgstate.model.config import Member, MemberFields
+from orgstate.model.fields import COMPARED_FIELDS
+from orgstate.model.live import LiveMember
+from orgstate.model.types import DeclaredStatus
+from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import department_arrival, member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
-from orgstate.planner.fields import MEMBER_FIELDS, changed_fields
+from orgstate.planner.fields import changed_fields
+from orgstate.rules.catalogue import RuleId
 
-COMPARED = operator.attrgetter(*sorted(MEMBER_FIELDS - {"id"}))
+if TYPE_CHECKING:  # the differences compare members with this module's member_state
+    from orgstate.planner.differences import Difference, Differences
+
+COMPARED = operator.attrgetter(*sorted(COMPARED_FIELDS - {"id"}))
 RESTORE_NOTE = "transferred data, the department and admin roles do not come back"
 
 
-def member_state(member: Member) -> dict[str, Any]:
+def member_state(member: MemberFields) -> dict[str, Any]:
     """The fields a plan compares and sends (seat and status are changes of their own)."""
-    return member.model_dump(mode="json", include=MEMBER_FIELDS)  # type: ignore[arg-type]
+    return member.model_dump(mode="json", include=COMPARED_FIELDS)  # type: ignore[arg-type]
 
 
-def same_fields(member: Member, live: Member) -> bool:
+def same_fields(member: MemberFields, live: MemberFields) -> bool:
     """The quick check that spares most members a field-by-field comparison."""
     return COMPARED(member) == COMPARED(live)
+
+
+def live_status(live: LiveMember) -> DeclaredStatus:
+    """The declared status a live one counts as (invited and inactive members are active)."""
+    return "suspended" if live.status == "suspended" else "active"
 
 
 def _needs(ctx: PlanContext, member: Member) -> tuple[str, ...]:
@@ -45,7 +58,7 @@ def _manager_depth(ctx: PlanContext, member: Member) -> int:
     return level
 
 
-def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
+def plan_members(ctx: PlanContext, drafts: Drafts, differences: Differences) -> Iterator[Diagnostic]:
     for member in ctx.config.members:
         if ctx.is_ignored("members", member.id):
             continue
@@ -53,13 +66,15 @@ def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         arrival = ctx.arriving.get(member.id)
         live = ctx.live_members.get(member.id)
         if live is not None:
+            difference = differences.of(address)
+            own = difference.only(COMPARED_FIELDS)
             old = ctx.renames.get(member.id)
             if old is not None:
-                _rename(drafts, old, member_state(live) | {"id": old}, member_state(member), _needs(ctx, member))
-            elif not same_fields(member, live):
-                _update(drafts, address, member_state(live), member_state(member), _needs(ctx, member))
-            live_status = "suspended" if live.status == "suspended" else "active"
-            yield from _status(ctx, drafts, member, live_status, None)
+                _rename(drafts, old, member.id, own, _needs(ctx, member))
+            elif own:
+                _update(drafts, address, own.before, own.after, own.fields, _needs(ctx, member))
+            if "status" in difference.fields:
+                yield from _status(ctx, drafts, member, live_status(live), None)
             continue
         wanted = member_state(member)
         needs = _needs(ctx, member)
@@ -83,18 +98,18 @@ def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
                 )
             )
             yield info(
-                "RESTORE-WINDOW",
+                RuleId.RESTORE_WINDOW,
                 f"'{member.id}' was deleted {when} and is restored; {RESTORE_NOTE}",
                 address=address,
             )
-            current = member_state(deleted)
+            current = member_state(deleted.member)
             current.update(department=member.department, departments=list(member.departments))
-            _update(drafts, address, current, wanted, (*needs, key("member", "restore", address)))
+            _update(drafts, address, *changed_fields(current, wanted), (*needs, key("member", "restore", address)))
         elif arrival == "create":
             too_old = ctx.deleted_members.get(member.id)
             if too_old is not None:
                 yield warning(
-                    "RESTORE-WINDOW",
+                    RuleId.RESTORE_WINDOW,
                     f"'{member.id}' was deleted on {too_old.deleted_at}, beyond the "
                     f"{RESTORE_WINDOW_DAYS}-day restore window or the edition's reach: created anew, "
                     "without the old account's data",
@@ -116,9 +131,13 @@ def plan_members(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
 
 
 def _update(
-    drafts: Drafts, address: str, current: dict[str, Any], wanted: dict[str, Any], needs: tuple[str, ...]
+    drafts: Drafts,
+    address: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    paths: tuple[str, ...],
+    needs: tuple[str, ...],
 ) -> None:
-    before, after, paths = changed_fields(current, wanted)
     if paths:
         drafts.add(
             Draft(
@@ -136,18 +155,17 @@ def _update(
         )
 
 
-def _rename(drafts: Drafts, old: str, current: dict[str, Any], wanted: dict[str, Any], needs: tuple[str, ...]) -> None:
+def _rename(drafts: Drafts, old: str, new: str, own: Difference, needs: tuple[str, ...]) -> None:
     """The User ID changes (with whatever else changes), first among the members."""
-    before, after, paths = changed_fields(current, wanted)
     drafts.add(
         Draft(
             Phase.MEMBERS,
             "member",
             "update",
             f"member.{old}",
-            before=before,
-            after=after,
-            fields=paths,
+            before={"id": old, **own.before},
+            after={"id": new, **own.after},
+            fields=("id", *own.fields),
             reason=f"renamed from {old}",
             rank=(-1,),
             needs=needs,
@@ -179,12 +197,14 @@ def _status(
         return
     if member.id in ctx.admins:
         yield error(
-            "DELETE-ADMIN", f"'{member.id}' is the founder or a tenant admin and cannot be suspended", address=address
+            RuleId.DELETE_ADMIN,
+            f"'{member.id}' is the founder or a tenant admin and cannot be suspended",
+            address=address,
         )
         return
     if ctx.is_protected(member.id):
         yield error(
-            "PROTECTED-REMOVAL",
+            RuleId.PROTECTED_REMOVAL,
             f"'{member.id}' is protected (policy.protected) and cannot be suspended",
             address=address,
         )

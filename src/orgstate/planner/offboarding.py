@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from orgstate.diagnostics import Diagnostic, error, info, warning
+from orgstate.lark.transfers import TRANSFER_FIELD, TRANSFER_KINDS, Disposition, default_disposition
 from orgstate.model.config import Offboarding
 from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.members import member_state
-from orgstate.rules.transfers import TRANSFER_FIELD, TRANSFER_KINDS, Disposition, default_disposition
+from orgstate.rules.catalogue import RuleId
 
 RETAINABLE = {"docs": "docs", "mail": "mail", "minutes": "minutes"}
 
@@ -33,19 +34,19 @@ class Recipients:
                 continue
             if len(self.firsts) < 2:
                 self.firsts.append(staying.id)
-            peers = self.peers.setdefault(staying.department, [])
+            peers = self.peers.setdefault(staying.member.department, [])
             if len(peers) < 2:
                 peers.append(staying.id)
 
     def manager(self, member: LiveMember) -> str | None:
-        manager = member.job.manager
+        manager = member.member.job.manager
         return manager if manager in self.ctx.live_members and manager not in self.ctx.leaving else None
 
     def first(self, member: LiveMember) -> str | None:
         return next((m for m in self.firsts if m != member.id), None)
 
     def peer(self, member: LiveMember) -> str | None:
-        return next((m for m in self.peers.get(member.department, []) if m != member.id), None)
+        return next((m for m in self.peers.get(member.member.department, []) if m != member.id), None)
 
 
 def dispositions(
@@ -97,14 +98,14 @@ def plan_offboarding(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         address = f"member.{member.id}"
         if member.id in ctx.admins:
             yield error(
-                "DELETE-ADMIN",
+                RuleId.DELETE_ADMIN,
                 f"'{member.id}' is not declared, but the founder and tenant admins cannot be "
                 "suspended or deleted: declare them",
                 address=address,
             )
         elif ctx.is_protected(member.id):
             yield warning(
-                "PROTECTED-REMOVAL",
+                RuleId.PROTECTED_REMOVAL,
                 f"'{member.id}' is not declared but protected (policy.protected): kept",
                 address=address,
             )
@@ -156,7 +157,7 @@ def plan_offboarding(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
                 "member",
                 "delete",
                 address,
-                before=member_state(member),
+                before=member_state(member.member),
                 reason=reason,
                 irreversible=True,
                 rank=(2,),
@@ -170,10 +171,10 @@ def _transfer_notes(member: LiveMember, items: list[Disposition], address: str) 
     defaults = [item for item in items if item.is_default]
     if defaults:
         where = ", ".join(f"{TRANSFER_FIELD[i.kind]} -> {i.recipient or i.outcome}" for i in defaults)
-        yield info("TRANSFER-DEFAULT", f"'{member.id}': by default {where}", address=address)
+        yield info(RuleId.TRANSFER_DEFAULT, f"'{member.id}': by default {where}", address=address)
     if any(item.kind == "apps" and item.outcome == "retained" for item in items):
         yield warning(
-            "TRANSFER-DEFAULT",
+            RuleId.TRANSFER_DEFAULT,
             f"'{member.id}' owns apps and has no direct manager: the apps stay with the "
             "deleted member until an admin transfers them; set offboarding transfer.apps",
             address=address,
@@ -187,7 +188,7 @@ def _successors(ctx: PlanContext, member: LiveMember, address: str) -> Iterator[
         declared = ctx.desired_departments.get(department.id)
         if declared is None or declared.leader is None:
             yield warning(
-                "DELETE-SUCCESSOR",
+                RuleId.DELETE_SUCCESSOR,
                 f"'{member.id}' leads '{department.id}', which will have no leader; declare a successor",
                 address=address,
             )

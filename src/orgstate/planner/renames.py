@@ -19,6 +19,7 @@ from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Address
 from orgstate.planner.drafts import Drafts, key
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS
 
 
@@ -48,13 +49,14 @@ def renamed_view(snapshot: TenantState, renames: dict[str, str]) -> TenantState:
         if member.status == "deleted":
             members.append(member)
             continue
-        job = member.job.model_copy(
+        own = member.member
+        job = own.job.model_copy(
             update={
-                "manager": rename(member.job.manager),
-                "dotted_line_managers": tuple(new_id.get(m, m) for m in member.job.dotted_line_managers),
+                "manager": rename(own.job.manager),
+                "dotted_line_managers": tuple(new_id.get(m, m) for m in own.job.dotted_line_managers),
             }
         )
-        members.append(member.model_copy(update={"id": rename(member.id), "job": job}))
+        members.append(member.model_copy(update={"member": own.model_copy(update={"id": rename(own.id), "job": job})}))
     info = snapshot.tenant
     return snapshot.model_copy(
         update={
@@ -113,7 +115,7 @@ def replacements(drafts: Drafts) -> Iterator[Diagnostic]:
                 drafts.items[delete], needs=(*drafts.items[delete].needs, draft_key)
             )
             yield warning(
-                "ID-UNIQUE",
+                RuleId.ID_UNIQUE,
                 f"'{created}' is created with the {name.replace('_', ' ')} of '{old}', whom the plan deletes: if "
                 f"the User ID changed, declare renamed_from: {old}. As planned, the tenant refuses the create while "
                 f"'{old}' holds it, and '{old}' is deleted only once '{created}' exists",

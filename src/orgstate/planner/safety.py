@@ -6,8 +6,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, error
+from orgstate.lark.editions import DOWNGRADED_MEMBER_LIMIT
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Drafts
+from orgstate.rules.catalogue import RuleId
 
 # (type, action) of every destructive change -> the kind of object it removes.
 DESTRUCTIVE = {
@@ -18,7 +20,6 @@ DESTRUCTIVE = {
     ("seat", "release"): "seats",
     ("group_member", "remove"): "group memberships",
 }
-DOWNGRADED_MEMBER_LIMIT = 20
 
 
 def removals(ctx: PlanContext, drafts: Drafts) -> dict[str, set[str]]:
@@ -56,13 +57,14 @@ def check_removals(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
     if allowed is not None:
         if total > allowed:
             yield error(
-                "REMOVAL-LIMIT", f"the plan removes {total} objects ({detail}), more than --allow-removals {allowed}"
+                RuleId.REMOVAL_LIMIT,
+                f"the plan removes {total} objects ({detail}), more than --allow-removals {allowed}",
             )
         return
     policy = ctx.config.policy.removal
     if total > policy.max_removals:
         yield error(
-            "REMOVAL-LIMIT",
+            RuleId.REMOVAL_LIMIT,
             f"the plan removes {total} objects ({detail}); policy.removal.max_removals is "
             f"{policy.max_removals}: review them and pass --allow-removals {total}",
         )
@@ -71,7 +73,7 @@ def check_removals(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
         share = len(objects) / sizes[kind] if sizes[kind] else 1.0
         if share > policy.max_removal_ratio:
             yield error(
-                "REMOVAL-LIMIT",
+                RuleId.REMOVAL_LIMIT,
                 f"the plan removes {len(objects)} of {sizes[kind]} {kind} ({share:.0%}); "
                 f"policy.removal.max_removal_ratio is {policy.max_removal_ratio:.0%}: review them and pass "
                 f"--allow-removals {total}",
@@ -88,7 +90,7 @@ def check_edit_lock(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
     )
     if edits:
         yield error(
-            "DOWNGRADE-EDIT-LOCK",
+            RuleId.DOWNGRADE_EDIT_LOCK,
             f"every paid plan has expired and the tenant has {len(ctx.live_members)} "
             f"members: Lark refuses member edits ({len(edits)} planned, e.g. {edits[0]})",
         )

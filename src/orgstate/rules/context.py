@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
-from typing import Any
 
 from orgstate.config.sources import Sources
 from orgstate.diagnostics import DocPath, format_path
 from orgstate.model.config import Member, OrgConfig
+from orgstate.seating.static import StaticSeats, resolve_static
 from orgstate.suggest import did_you_mean
 
 # Suggestions compare against every id; past this many per run they are skipped.
@@ -29,8 +28,11 @@ class RuleContext:
     config: OrgConfig
     sources: Sources | None = None
     _suggestions_left: int = field(default=SUGGESTION_BUDGET, repr=False)
-    # Results that `validate` computes and `plan` reuses (see rules/seats.py).
-    shared: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def static_seats(self) -> StaticSeats:
+        """Seat resolution without live data: `validate` computes it, `plan` reuses it."""
+        return resolve_static(self.config, self.sources)
 
     @cached_property
     def members(self) -> dict[str, int]:
@@ -70,18 +72,6 @@ class RuleContext:
             return ""
         self._suggestions_left -= 1
         return did_you_mean(word, candidates.keys())
-
-    def relative_file(self, at: DocPath, name: str) -> tuple[Path | None, str]:
-        """A file named at `at`, relative to the YAML file that names it: the path to
-        open (None when it leaves that file's directory, symlinks resolved: a pull
-        request must not make orgstate read the runner's files) and the path to show."""
-        if self.sources is None or not self.sources.files:
-            base, shown = Path.cwd(), Path(name)
-        else:
-            source = self.sources.file_of(at)
-            base, shown = source.path.parent, Path(source.name).parent / name
-        path = (base / name).resolve()
-        return (path if path.is_relative_to(base.resolve()) else None), str(shown)
 
     def field_path(self, at: DocPath) -> str:
         """`at` as the user sees it: relative to its own file."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.lark.editions import STARTER_MEMBER_LIMIT
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
-
-STARTER_MEMBER_LIMIT = 50
 
 
 def seat_references(ctx: RuleContext) -> Iterator[tuple[str, DocPath]]:
@@ -28,19 +28,19 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for plan_id, at in seat_references(ctx):
         if plan_id in starter:
             # "The Lark Starter plan ... doesn't support purchasing more and assigning seats."
-            yield error("STARTER-NO-SEATS", f"'{plan_id}' is a Starter plan, which cannot assign seats", at=at)
+            yield error(RuleId.STARTER_NO_SEATS, f"'{plan_id}' is a Starter plan, which cannot assign seats", at=at)
     paid = [plan for plan in plans if plan.is_paid]
     members = len(ctx.config.members)
     if not paid and members > STARTER_MEMBER_LIMIT:
         yield error(
-            "STARTER-MEMBER-LIMIT",
+            RuleId.STARTER_MEMBER_LIMIT,
             f"{members} members declared; an organization on Starter has at most {STARTER_MEMBER_LIMIT}",
             at=("members", STARTER_MEMBER_LIMIT),
         )
     if len(paid) > 1 and not ctx.config.policy.invitations.require_approval:
         # "It's mandatory for organizations on multiple plans to require administrator approvals upon invitation."
         yield error(
-            "INVITE-APPROVAL-MULTIPLAN",
+            RuleId.INVITE_APPROVAL_MULTIPLAN,
             f"{len(paid)} paid plans are declared, so invitations must require approval",
             at=("policy", "invitations", "require_approval"),
         )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from orgstate.diagnostics import Diagnostic, DocPath, error
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 UNIQUE_MEMBER_FIELDS = ("work_email", "business_email", "phone", "employee_id")
@@ -36,7 +37,9 @@ def duplicates(
         if key is None:
             continue
         if key in seen:
-            yield error("ID-UNIQUE", f"{what} '{values[index]}' is declared twice", at=at(index), also_at=at(seen[key]))
+            yield error(
+                RuleId.ID_UNIQUE, f"{what} '{values[index]}' is declared twice", at=at(index), also_at=at(seen[key])
+            )
         else:
             seen[key] = index
 
@@ -80,7 +83,8 @@ def organization_duplicates(org: OrgConfig | TenantState) -> Iterator[Diagnostic
     yield from duplicates([group.name for group in groups], item_at("user_groups", "name"), "user group name")
     for i, group in enumerate(groups):
         yield from duplicates(group.members, list_at("user_groups", i, "members"), "group member")
-    for i, member in enumerate(org.members):
+    members = org.members if isinstance(org, OrgConfig) else [live.member for live in org.members]
+    for i, member in enumerate(members):
         if member.departments:
             yield from duplicates(member.departments, list_at("members", i, "departments"), "department of a member")
 
@@ -105,7 +109,7 @@ def _renames(ctx: RuleContext) -> Iterator[Diagnostic]:
     for i, member in enumerate(ctx.config.members):
         if member.renamed_from is not None and member.renamed_from in ctx.members:
             yield error(
-                "ID-UNIQUE",
+                RuleId.ID_UNIQUE,
                 f"renamed_from '{member.renamed_from}' is a declared member's id; a member is renamed from the id "
                 "it has live, which no declared member keeps",
                 at=("members", i, "renamed_from"),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import FieldDef, Member
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 URL_PREFIXES = ("https://", "http://")
@@ -16,7 +17,7 @@ def _login(i: int, member: Member) -> Iterator[Diagnostic]:
     if member.login is not None and getattr(member, member.login) is None:
         # The console makes the chosen login's field mandatory.
         yield error(
-            "LOGIN-EMAIL",
+            RuleId.LOGIN_EMAIL,
             f"login is {member.login}, but the member has no {member.login.replace('_', ' ')}",
             at=("members", i, "login"),
         )
@@ -40,14 +41,14 @@ def _custom_values(ctx: RuleContext, i: int, member: Member) -> Iterator[Diagnos
             continue  # REF-UNKNOWN reports it
         problem = value_problem(ctx.config.fields[position], value)
         if problem is not None:
-            yield error("FIELD-VALUE", problem, at=("members", i, "custom", field_id))
+            yield error(RuleId.FIELD_VALUE, problem, at=("members", i, "custom", field_id))
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for i, member in enumerate(ctx.config.members):
         if member.phone is None and member.work_email is None:
             # "One must have either a phone number or work email entered."
-            yield error("MEMBER-CONTACT", "a member needs a phone number or a work email", at=("members", i))
+            yield error(RuleId.MEMBER_CONTACT, "a member needs a phone number or a work email", at=("members", i))
         yield from _login(i, member)
         if member.custom:
             yield from _custom_values(ctx, i, member)

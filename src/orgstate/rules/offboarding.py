@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import Offboarding
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 
@@ -38,7 +39,9 @@ def _transfers(ctx: RuleContext, i: int, entry: Offboarding) -> Iterator[Diagnos
                 else ("offboarding", i, "transfer", resource)
             )
             yield error(
-                "TRANSFER-RECIPIENT", f"{resource} recipient: {problem}; it must be an active member who stays", at=at
+                RuleId.TRANSFER_RECIPIENT,
+                f"{resource} recipient: {problem}; it must be an active member who stays",
+                at=at,
             )
 
 
@@ -47,19 +50,19 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for i, entry in enumerate(ctx.config.offboarding):
         if entry.id in ctx.members:
             yield error(
-                "OFFBOARD-CONFLICT",
+                RuleId.OFFBOARD_CONFLICT,
                 f"'{entry.id}' is both declared as a member and offboarded",
                 at=("offboarding", i, "id"),
             )
         elif entry.id in ctx.renamed:
             yield error(
-                "OFFBOARD-CONFLICT",
+                RuleId.OFFBOARD_CONFLICT,
                 f"'{entry.id}' is renamed to '{ctx.renamed[entry.id]}' (renamed_from), not offboarded",
                 at=("offboarding", i, "id"),
             )
         if is_protected(entry.id, protected):
             yield error(
-                "PROTECTED-REMOVAL",
+                RuleId.PROTECTED_REMOVAL,
                 f"'{entry.id}' is protected (policy.protected) and cannot be offboarded",
                 at=("offboarding", i, "id"),
             )

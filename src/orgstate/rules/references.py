@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 
 def _unknown(ctx: RuleContext, kind: str, value: str, known: dict[str, int], at: DocPath) -> Diagnostic:
-    return error("REF-UNKNOWN", f"unknown {kind} '{value}'{ctx.suggest(value, known)}", at=at)
+    return error(RuleId.REF_UNKNOWN, f"unknown {kind} '{value}'{ctx.suggest(value, known)}", at=at)
 
 
 def _references(ctx: RuleContext) -> Iterator[tuple[str, str | None, dict[str, int], DocPath]]:

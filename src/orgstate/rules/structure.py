@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from orgstate.diagnostics import Diagnostic, DocPath, error
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 MAX_DEPARTMENT_DEPTH = 25  # the Open API's tenant limit
@@ -42,7 +43,7 @@ def _depths(parent_of: Mapping[str, str | None]) -> dict[str, int]:
     return depth
 
 
-def _report(cycle: list[str], index: dict[str, int], at_of: Callable[[int], DocPath], rule: str) -> Diagnostic:
+def _report(cycle: list[str], index: dict[str, int], at_of: Callable[[int], DocPath], rule: RuleId) -> Diagnostic:
     first = min(cycle, key=lambda item: index[item])
     loop = " -> ".join([*cycle[cycle.index(first) :], *cycle[: cycle.index(first)], first])
     return error(rule, f"cycle: {loop}", at=at_of(index[first]))
@@ -53,13 +54,15 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     parent_of = {d.id: d.parent for d in departments if d.parent in ctx.departments}
     department_cycles = _cycles(parent_of)
     for cycle in department_cycles:
-        yield _report(cycle, ctx.departments, lambda i: ("departments", i, "parent"), "DEPT-CYCLE")
+        yield _report(cycle, ctx.departments, lambda i: ("departments", i, "parent"), RuleId.DEPT_CYCLE)
     in_cycle = {node for cycle in department_cycles for node in cycle}
     tree = {d.id: (d.parent if d.parent in ctx.departments else None) for d in departments if d.id not in in_cycle}
     for department_id, depth in sorted(_depths(tree).items(), key=lambda item: ctx.departments[item[0]]):
         if depth > MAX_DEPARTMENT_DEPTH:
             at: DocPath = ("departments", ctx.departments[department_id], "parent")
-            yield error("DEPT-CYCLE", f"department is {depth} levels deep; Lark allows {MAX_DEPARTMENT_DEPTH}", at=at)
+            yield error(
+                RuleId.DEPT_CYCLE, f"department is {depth} levels deep; Lark allows {MAX_DEPARTMENT_DEPTH}", at=at
+            )
     manager_of = {m.id: m.job.manager for m in ctx.config.members if m.job.manager in ctx.members}
     for cycle in _cycles(manager_of):
-        yield _report(cycle, ctx.members, lambda i: ("members", i, "job", "manager"), "MANAGER-CYCLE")
+        yield _report(cycle, ctx.members, lambda i: ("members", i, "job", "manager"), RuleId.MANAGER_CYCLE)

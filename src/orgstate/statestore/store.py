@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, Row, create_engine, delete, event, fu
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
-from orgstate.errors import OrgstateError, UsageError
+from orgstate.errors import LockHeld, LockLost, OrgstateError, UsageError
 from orgstate.statestore.holder import Holder
 from orgstate.statestore.schema import audit, create_schema, journal, locks
 
@@ -71,30 +71,6 @@ def describe_lock(lock: Lock) -> str:
         f"{holder} (user {holder.user}, host {holder.host}, pid {holder.pid}), plan {lock.plan_id}, "
         f"since {lock.since:%Y-%m-%d %H:%M:%S} UTC, last heartbeat {beat}"
     )
-
-
-class LockHeld(OrgstateError):
-    def __init__(self, lock: Lock, status: HolderStatus, waited: float = 0) -> None:
-        waiting = f"gave up after waiting {format_duration(dt.timedelta(seconds=waited))}; " if waited else ""
-        super().__init__(
-            f"another apply holds the lock: {describe_lock(lock)}; {status.why} "
-            f"(lock {lock.id}; {waiting}if that run is dead: orgstate unlock {lock.id})"
-        )
-        self.lock = lock
-        self.status = status
-
-
-class LockLost(OrgstateError):
-    """The run no longer holds its lock: someone broke it (orgstate unlock) or took it over."""
-
-    def __init__(self, lock: Lock, current: Lock | None) -> None:
-        now = f"lock {current.id} is now held by {current.holder}" if current else "no lock is held now"
-        super().__init__(
-            f"this apply no longer holds its lock {lock.id}: it was broken (orgstate unlock) or taken over ({now}); "
-            "stopped before the next change"
-        )
-        self.lock = lock
-        self.current = current
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,7 @@
 backend, and later the Open API emulator, sit on top of it."""
 
 from orgstate.tenant.clock import FixedClock, SystemClock
-from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.seats import AUTO
 from orgstate.tenant.tenant import Tenant
 
-__all__ = ["AUTO", "FixedClock", "LarkCode", "SystemClock", "Tenant"]
+__all__ = ["AUTO", "FixedClock", "SystemClock", "Tenant"]

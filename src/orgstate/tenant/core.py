@@ -18,18 +18,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.editions import DOWNGRADED_MEMBER_LIMIT, EDITION_RANK
 from orgstate.model.config import Subscription
 from orgstate.model.types import Edition
+from orgstate.rules.catalogue import RuleId
 from orgstate.tenant.clock import Clock, FixedClock, SystemClock
-from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.rows import plan_from_row
 from orgstate.tenant.schema import DDL, SCHEMA_VERSION
 
 Permission = Literal["members", "seats", "restore"]
-EDITION_RANK: dict[Edition, int] = {"starter": 0, "basic": 1, "pro": 2, "enterprise": 3}
-STARTER_MEMBER_LIMIT = 50  # "The Lark Starter plan can have at most 50 seats"
-DOWNGRADED_MEMBER_LIMIT = 20  # "The maximum number of members under the Starter plan is 20."
-RESTORE_WINDOW_DAYS = 30
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -186,7 +184,7 @@ class TenantCore:
         }[permission]
         code = LarkCode.SEAT_PERMISSION if permission == "seats" else None
         raise TenantError(
-            ErrorKind.PERMISSION, f"'{self.actor}' cannot do this: it needs {needs}", code, rule="PERMISSION"
+            ErrorKind.PERMISSION, f"'{self.actor}' cannot do this: it needs {needs}", code, rule=RuleId.PERMISSION
         )
 
     # -- plans and editions -------------------------------------------------------

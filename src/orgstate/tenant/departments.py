@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Department
-from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.core import TenantCore
 from orgstate.tenant.rows import department_columns, department_from_row
 

@@ -13,11 +13,11 @@ from orgstate.diagnostics import Diagnostic, DocPath, error, has_errors
 from orgstate.errors import ConfigError
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
+from orgstate.model.fields import DIRECTIVES
 from orgstate.model.live import LiveMember, TenantState
-from orgstate.planner.seats import resolve_seats
-from orgstate.rules.context import RuleContext
+from orgstate.rules.catalogue import RuleId
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates, item_at, list_at, organization_duplicates
-from orgstate.rules.seats import rule_coverage
+from orgstate.seating.static import resolve_static
 from orgstate.tenant.rows import department_columns
 from orgstate.tenant.tenant import Tenant
 
@@ -59,13 +59,13 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
 
     def unknown(kind: str, value: str | None, known: object, at: DocPath) -> Iterator[Diagnostic]:
         if value is not None and value not in known:  # type: ignore[operator]
-            yield error("REF-UNKNOWN", f"unknown {kind} '{value}'", at=at)
+            yield error(RuleId.REF_UNKNOWN, f"unknown {kind} '{value}'", at=at)
 
     if state.org.name is not None and state.org.name != state.tenant.name:
         message = f"org.name '{state.org.name}' differs from tenant.name '{state.tenant.name}'; give one name"
-        yield error("CFG-SCHEMA", message, at=("org", "name"))
+        yield error(RuleId.CFG_SCHEMA, message, at=("org", "name"))
     if state.tenant.founder is None:
-        yield error("CFG-SCHEMA", "a tenant fixture names its founder", at=("tenant",))
+        yield error(RuleId.CFG_SCHEMA, "a tenant fixture names its founder", at=("tenant",))
     yield from unknown("member", state.tenant.founder, members, ("tenant", "founder"))
     for admin in state.tenant.admins:
         yield from unknown("member", admin, members, ("tenant", "admins", admin))
@@ -75,14 +75,15 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
     live = [(i, m) for i, m in enumerate(state.members) if m.status != "deleted"]
     for i, member in enumerate(state.members):
         if (member.status == "deleted") != (member.deleted_at is not None):
-            yield error("CFG-SCHEMA", "deleted members need deleted_at, and only they have one", at=("members", i))
+            yield error(RuleId.CFG_SCHEMA, "deleted members need deleted_at, and only they have one", at=("members", i))
     for i, member in live:
-        yield from unknown("department", member.department, departments, ("members", i, "department"))
-        for j, extra in enumerate(member.departments):
+        own = member.member
+        yield from unknown("department", own.department, departments, ("members", i, "department"))
+        for j, extra in enumerate(own.departments):
             yield from unknown("department", extra, departments, ("members", i, "departments", j))
-        yield from unknown("member", member.job.manager, members, ("members", i, "job", "manager"))
+        yield from unknown("member", own.job.manager, members, ("members", i, "job", "manager"))
         yield from unknown("plan", member.seat, plans, ("members", i, "seat"))
-        for field_id in member.custom:
+        for field_id in own.custom:
             yield from unknown("field", field_id, fields, ("members", i, "custom", field_id))
     for i, group in enumerate(state.user_groups):
         yield from unknown("plan", group.seat, plans, ("user_groups", i, "seat"))
@@ -94,14 +95,14 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
     positions = [i for i, _ in live]
     yield from duplicates([m.id for _, m in live], item_at("members", "id", positions), "member id")
     for name in UNIQUE_MEMBER_FIELDS:
-        values = [getattr(m, name) for _, m in live]
+        values = [getattr(m.member, name) for _, m in live]
         at = item_at("members", name, positions)
         yield from duplicates(values, at, name.replace("_", " "), fold=name.endswith("email"))
     for index, plan in enumerate(state.org.plans):
         held = sum(1 for _, m in live if m.seat == plan.id)
         if held > plan.seats:
             yield error(
-                "SEAT-CAPACITY",
+                RuleId.SEAT_CAPACITY,
                 f"{held} members hold seats of '{plan.id}', which has {plan.seats}",
                 at=("org", "plans", index, "seats"),
             )
@@ -110,10 +111,12 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
 def state_for(config: OrgConfig, today: dt.date, founder: str | None = None) -> TenantState:
     """The live tenant a configuration describes once applied: every declared member
     active with the seat it resolves to (steps 1 to 3 of SPEC section 3)."""
-    coverage, _ = rule_coverage(RuleContext(config))
-    seats = resolve_seats(config, coverage).seats
+    seats = resolve_static(config).resolution.seats
     founder = founder or config.members[0].id
-    members = [{**m.model_dump(mode="json", exclude_defaults=True), "seat": seats[m.id].plan} for m in config.members]
+    members = [
+        {**m.model_dump(mode="json", exclude=set(DIRECTIVES), exclude_defaults=True), "seat": seats[m.id].plan}
+        for m in config.members
+    ]
     return TenantState.model_validate(
         {
             "tenant": {
@@ -196,12 +199,12 @@ def seed(tenant: Tenant, state: TenantState) -> None:
         for member in state.members:
             if member.status == "deleted":  # a deleted member has lost their further departments
                 uid = tenant.insert_member(
-                    member.model_copy(update={"departments": ()}),
+                    member.member.model_copy(update={"departments": ()}),
                     "deleted",
                     member.deleted_at.isoformat() if member.deleted_at else None,
                 )
             else:
-                uid = uids[member.id] = tenant.insert_member(member, member.status)
+                uid = uids[member.id] = tenant.insert_member(member.member, member.status)
             db.executemany(
                 "INSERT INTO resources (uid, kind, count) VALUES (?, ?, ?)",
                 [(uid, kind, count) for kind, count in member.resources.counts().items()],

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import UserGroup
-from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.departments import invalid
 from orgstate.tenant.members import MemberOps
 from orgstate.tenant.rows import group_from_row

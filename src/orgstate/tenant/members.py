@@ -8,11 +8,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from orgstate.errors import ErrorKind, TenantError
-from orgstate.model.config import Member
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.editions import STARTER_MEMBER_LIMIT
+from orgstate.lark.passwords import generate_password
+from orgstate.model.config import Member, MemberFields
+from orgstate.model.fields import OWN_CHANGES, apply_patch
 from orgstate.model.live import LiveMember
-from orgstate.tenant.codes import LarkCode
-from orgstate.tenant.core import STARTER_MEMBER_LIMIT
-from orgstate.tenant.credentials import generate_password
 from orgstate.tenant.departments import DepartmentOps, invalid
 from orgstate.tenant.rows import live_member, member_columns, member_fields
 from orgstate.tenant.schema import RESOURCE_KINDS
@@ -27,21 +28,8 @@ UNIQUE_FIELDS = (
     ("employee_id", "employee_id", LarkCode.EMPLOYEE_ID_EXISTS),
 )
 URL_PREFIXES = ("https://", "http://")
-
-
-def merge_member(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Apply a patch: top-level fields replace, `job` and `custom` merge (a custom value
-    of None removes it)."""
-    merged = {**current}
-    for key, value in changes.items():
-        if key == "job" and isinstance(value, dict):
-            merged["job"] = {**current.get("job", {}), **value}
-        elif key == "custom" and isinstance(value, dict):
-            custom = {**current.get("custom", {}), **value}
-            merged["custom"] = {k: v for k, v in custom.items() if v is not None}
-        else:
-            merged[key] = value
-    return {key: value for key, value in merged.items() if value is not None}
+# How a member's own changes are made, since a patch cannot make them.
+OWN_OPERATIONS = {"seat": "assign_seats", "status": "suspend or resume"}
 
 
 class MemberOps(SeatOps, DepartmentOps):
@@ -99,9 +87,11 @@ class MemberOps(SeatOps, DepartmentOps):
         Returns the new password of an inactive member switched to business-email login:
         "If you select Lark Mail, you must also set the login password for the member
         manually or generate a random password" (handed over once, never stored)."""
-        for forbidden, use in (("seat", "assign_seats"), ("status", "suspend or resume")):
+        for forbidden in OWN_CHANGES:
             if forbidden in changes:
-                raise TenantError(ErrorKind.INVALID, f"'{forbidden}' cannot be patched; use {use}")
+                raise TenantError(
+                    ErrorKind.INVALID, f"'{forbidden}' cannot be patched; use {OWN_OPERATIONS[forbidden]}"
+                )
         with self.write("member.patch", f"member.{member_id}", **changes):
             self.require("members")
             self.require_member_edits()
@@ -113,7 +103,7 @@ class MemberOps(SeatOps, DepartmentOps):
                 for r in self.query("SELECT department FROM member_departments WHERE uid = ? ORDER BY position", (uid,))
             ]
             try:
-                updated = Member.model_validate(merge_member(current, changes))
+                updated = MemberFields.model_validate(apply_patch(current, changes))
             except ValidationError as exc:
                 raise invalid(exc) from None
             self._check_member(updated, uid=uid)
@@ -126,7 +116,7 @@ class MemberOps(SeatOps, DepartmentOps):
             self._notify_contact_changes(row, updated)
             if updated.id != member_id:
                 self._rename_references(member_id, updated.id)
-        was = Member.model_validate(current).login_type
+        was = MemberFields.model_validate(current).login_type
         switched = updated.login_type == "business_email" and was != "business_email"
         return generate_password() if switched and row["status"] in ("invited", "inactive") else None
 
@@ -194,7 +184,7 @@ class MemberOps(SeatOps, DepartmentOps):
 
     # -- shared by create, patch, restore and the fixture loader --------------------
 
-    def insert_member(self, member: Member, status: str, deleted_at: str | None = None) -> int:
+    def insert_member(self, member: MemberFields, status: str, deleted_at: str | None = None) -> int:
         columns = {**member_columns(member), "status": status, "deleted_at": deleted_at}
         cursor = self.db.execute(
             f"INSERT INTO members ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
@@ -220,7 +210,7 @@ class MemberOps(SeatOps, DepartmentOps):
         self.db.execute("UPDATE members SET status = ? WHERE uid = ?", (status, uid))
         return True
 
-    def _check_member(self, member: Member, uid: int | None = None) -> None:
+    def _check_member(self, member: MemberFields, uid: int | None = None) -> None:
         """What the console checks before it saves a member."""
         for field, expression, code in UNIQUE_FIELDS:
             value = getattr(member, field)
@@ -256,7 +246,7 @@ class MemberOps(SeatOps, DepartmentOps):
             if row["type"] == "url" and not value.startswith(URL_PREFIXES):
                 raise TenantError(ErrorKind.INVALID, f"'{value}' is not a URL for {field_id}")
 
-    def _notify_contact_changes(self, before: Any, after: Member) -> None:
+    def _notify_contact_changes(self, before: Any, after: MemberFields) -> None:
         """Members hear from a bot when an admin changes a contact field the tenant chose."""
         chosen = set(json.loads(self.scalar("SELECT notify_contact_changes FROM tenant") or "[]"))
         for field in ("phone", "work_email"):

@@ -9,14 +9,12 @@ import json
 import sqlite3
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.editions import EDITIONS_WITH_RESTORE, RESTORE_WINDOW_DAYS
+from orgstate.lark.transfers import TRANSFER_KINDS, Disposition, Outcome, default_disposition
 from orgstate.model.config import Retention, Transfers
-from orgstate.rules.transfers import TRANSFER_KINDS, Disposition, Outcome, default_disposition
-from orgstate.tenant.codes import LarkCode
-from orgstate.tenant.core import RESTORE_WINDOW_DAYS
 from orgstate.tenant.groups import GroupOps
 from orgstate.tenant.seats import AUTO, SeatRequest
-
-EDITIONS_WITH_RESTORE = ("basic", "pro", "enterprise")
 
 
 class OffboardingOps(GroupOps):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from orgstate.errors import ErrorKind, TenantError
-from orgstate.tenant.codes import LarkCode
-from orgstate.tenant.credentials import VALID_PASSWORD, generate_password
+from orgstate.lark.codes import LarkCode
+from orgstate.lark.passwords import PASSWORD_RULE, RESETS_PER_DAY, VALID_PASSWORD, generate_password
+from orgstate.rules.catalogue import RuleId
 from orgstate.tenant.members import MemberOps
-
-RESETS_PER_DAY = 5
 
 
 class PasswordOps(MemberOps):
@@ -20,18 +19,18 @@ class PasswordOps(MemberOps):
         with self.write("member.reset_password", f"member.{member_id}"):
             self.require("members")
             member = self.member(member_id)
-            if member.login_type != "business_email" or member.business_email is None:
+            if member.member.login_type != "business_email" or member.member.business_email is None:
                 raise TenantError(
                     ErrorKind.RULE,
                     f"'{member_id}' does not log in with a business email, so the password cannot be reset",
                     LarkCode.PASSWORD_EMAIL_MISMATCH,
-                    rule="RESET-PASSWORD",
+                    rule=RuleId.RESET_PASSWORD,
                 )
             if member.status not in ("active", "inactive"):
                 raise TenantError(
                     ErrorKind.RULE,
                     f"'{member_id}' is {member.status}; only active or inactive members can have their password reset",
-                    rule="RESET-PASSWORD",
+                    rule=RuleId.RESET_PASSWORD,
                 )
             since = (self.now() - dt.timedelta(hours=24)).isoformat()
             done = int(
@@ -42,12 +41,12 @@ class PasswordOps(MemberOps):
                     ErrorKind.RULE,
                     f"'{self.actor}' has reset {RESETS_PER_DAY} passwords in the last 24 hours",
                     LarkCode.PASSWORD_DAILY_LIMIT,
-                    rule="RESET-PASSWORD",
+                    rule=RuleId.RESET_PASSWORD,
                 )
             if password is not None and not VALID_PASSWORD.fullmatch(password):
                 raise TenantError(
                     ErrorKind.INVALID,
-                    "a password needs 8 to 32 letters and digits, with both",
+                    PASSWORD_RULE,
                     LarkCode.PASSWORD_FORMAT,
                 )
             self.db.execute(

@@ -6,49 +6,37 @@ import json
 import sqlite3
 from typing import Any
 
-from orgstate.model.config import Department, FieldDef, Job, Member, Subscription, UserGroup
+from orgstate.model.config import Department, FieldDef, MemberFields, Subscription, UserGroup
+from orgstate.model.fields import COMPARED_FIELDS, MEMBER_FIELDS
 from orgstate.model.live import LiveMember, Resources
 
+# Compared member fields that the `members` table does not hold in a column of the same
+# name: the secondary departments have a table of their own, the manager has a column
+# of its own (reports are found by it), job and custom are JSON, hide_phone an integer.
+OWN_TABLE = frozenset({"departments"})
+JSON_COLUMNS = ("job", "custom")
+COLUMNS = tuple(name for name in MEMBER_FIELDS if name in COMPARED_FIELDS - OWN_TABLE)
 
-def member_columns(member: Member) -> dict[str, Any]:
+
+def member_columns(member: MemberFields) -> dict[str, Any]:
     """The `members` columns for a member (secondary departments and seat live elsewhere)."""
+    columns = member.model_dump(mode="json", include=set(COLUMNS))
+    columns["hide_phone"] = int(member.hide_phone)
     job = member.job.model_dump(mode="json", exclude={"manager"}, exclude_defaults=True)
-    return {
-        "id": member.id,
-        "name": member.name,
-        "department": member.department,
-        "work_email": member.work_email,
-        "business_email": member.business_email,
-        "phone": member.phone,
-        "login": member.login,
-        "employee_id": member.employee_id,
-        "workforce_type": member.workforce_type,
-        "gender": member.gender,
-        "hide_phone": int(member.hide_phone),
-        "job": json.dumps(job, sort_keys=True),
-        "manager": member.job.manager,
-        "custom": json.dumps(member.custom, sort_keys=True),
-    }
+    columns["job"] = json.dumps(job, sort_keys=True)
+    columns["manager"] = member.job.manager
+    columns["custom"] = json.dumps(member.custom, sort_keys=True)
+    return columns
 
 
 def member_fields(row: sqlite3.Row) -> dict[str, Any]:
-    """A member row as configuration fields (what `Member` validates)."""
-    job = json.loads(row["job"])
+    """A member row as configuration fields (what `MemberFields` validates; the
+    secondary departments are not in the row)."""
+    values = {name: row[name] for name in COLUMNS if row[name] is not None}
+    values["hide_phone"] = bool(row["hide_phone"])
+    values.update({name: json.loads(row[name]) for name in JSON_COLUMNS})
     if row["manager"] is not None:
-        job["manager"] = row["manager"]
-    values: dict[str, Any] = {
-        "id": row["id"],
-        "name": row["name"],
-        "department": row["department"],
-        "workforce_type": row["workforce_type"],
-        "gender": row["gender"],
-        "hide_phone": bool(row["hide_phone"]),
-        "job": job,
-        "custom": json.loads(row["custom"]),
-    }
-    for optional in ("work_email", "business_email", "phone", "login", "employee_id"):
-        if row[optional] is not None:
-            values[optional] = row[optional]
+        values["job"]["manager"] = row["manager"]
     return values
 
 
@@ -58,16 +46,13 @@ def live_member(
     values = member_fields(row)
     if departments:
         values["departments"] = departments
-    values["job"] = Job.model_validate(values["job"])
-    return LiveMember.model_validate(
-        {
-            **values,
-            "status": row["status"],
-            "deleted_at": row["deleted_at"],
-            "seat": seat["plan"] if seat else None,
-            "seat_source": seat["source"] if seat else None,
-            "resources": Resources(**resources),
-        }
+    return LiveMember(
+        member=MemberFields.model_validate(values),
+        status=row["status"],
+        deleted_at=row["deleted_at"],
+        seat=seat["plan"] if seat else None,
+        seat_source=seat["source"] if seat else None,
+        resources=Resources(**resources),
     )
 
 

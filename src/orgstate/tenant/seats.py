@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from enum import Enum
 
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Subscription
 from orgstate.model.types import SeatSource
-from orgstate.tenant.codes import LarkCode
 from orgstate.tenant.core import TenantCore
 
 

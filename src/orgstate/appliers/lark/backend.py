@@ -19,10 +19,10 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from orgstate.appliers.base import Outcome, each
-from orgstate.appliers.lark.client import LarkApi, kind_for
+from orgstate.appliers.lark.client import LarkApi
 from orgstate.appliers.lark.mapping import (
     QUERY,
     ROOT,
@@ -36,8 +36,22 @@ from orgstate.appliers.lark.mapping import (
 from orgstate.appliers.local.backend import client_token, differing
 from orgstate.appliers.registry import Registry
 from orgstate.errors import ErrorKind, TenantError, UsageError
+from orgstate.lark.codes import LarkCode, kind_for
+from orgstate.lark.editions import EDITION_RANK
+from orgstate.lark.endpoints import (
+    CUSTOM_ATTRS_PAGE_MAX,
+    DEPARTMENTS_PAGE_MAX,
+    GROUP_MEMBERS_PAGE_MAX,
+    GROUPS_PAGE_MAX,
+    RESOURCES_PAGE_MAX,
+    USERS_PAGE_MAX,
+)
+from orgstate.lark.fields import ACCEPTORS, MAIL_PROCESSING_TYPES
+from orgstate.lark.passwords import generate_password
+from orgstate.lark.transfers import TRANSFER_KINDS
 from orgstate.model.config import Department, FieldDef, Subscription, UserGroup
 from orgstate.model.live import LiveMember, LiveOrg, TenantInfo, TenantState
+from orgstate.model.types import MailAction
 from orgstate.planner.changes import (
     Change,
     DepartmentCreate,
@@ -61,8 +75,6 @@ from orgstate.planner.changes import (
 )
 from orgstate.planner.context import recipient
 from orgstate.planner.plan import Plan
-from orgstate.rules.transfers import TRANSFER_KINDS
-from orgstate.tenant.credentials import generate_password
 
 USERS = "/open-apis/contact/v3/users"
 GROUPS = "/open-apis/contact/v3/group"
@@ -70,17 +82,13 @@ PASSWORD_RESET = "/open-apis/admin/v1/password/reset"
 # The emulator's own calls (no Lark counterpart): what members own, what a deletion did.
 RESOURCES = "/open-apis/orgstate-emulator/v1/resources"
 OFFBOARDING = "/open-apis/orgstate-emulator/v1/offboarding"
-PAGE = {"page_size": 50}
-ACCEPTORS = {
-    "docs": "docs_acceptor_user_id",
-    "calendar": "calendar_acceptor_user_id",
-    "apps": "application_acceptor_user_id",
-    "minutes": "minutes_acceptor_user_id",
-    "surveys": "survey_acceptor_user_id",
-    "department_groups": "department_chat_acceptor_user_id",
-    "external_groups": "external_chat_acceptor_user_id",
+# A mail outcome -> the mail action that carries it out.
+MAIL_OUTCOMES: dict[str, MailAction] = {
+    "transferred": "transfer",
+    "copied": "transfer",
+    "retained": "keep",
+    "deleted": "delete",
 }
-MAIL_ACTIONS = {"transferred": "1", "copied": "1", "retained": "2", "deleted": "3"}
 # Defaults a plan cannot predict through this backend: help desks go to the organization
 # administrator, whom the Open API does not name (the plan shows them retained).
 UNPREDICTED_DEFAULTS = frozenset({"helpdesks"})
@@ -89,9 +97,9 @@ UNPREDICTED_DEFAULTS = frozenset({"helpdesks"})
 # extensions answer, also read what members own and set how they log in.
 OWN = frozenset(recipient(kind) for kind in (*ACCEPTORS, "mail"))
 WITH_EXTENSIONS = OWN | {"resource_counts", "login_method"}
-EDITIONS = ("enterprise", "pro", "basic", "starter")
+# Best first: a plan key naming an edition names the best one it mentions.
+EDITIONS = sorted(EDITION_RANK, key=EDITION_RANK.__getitem__, reverse=True)
 READERS = 8
-ALREADY_MEMBER = 42005
 
 
 def edition_of(key: str) -> str:
@@ -107,6 +115,25 @@ def member_view(user: dict[str, Any]) -> LiveMember:
     return LiveMember.model_validate(member_fields(user))
 
 
+TIMEOUT_ENV = "LARK_TIMEOUT"  # seconds to wait for one answer
+MAX_ATTEMPTS_ENV = "LARK_MAX_ATTEMPTS"  # tries per call
+Number = TypeVar("Number", int, float)
+
+
+def environment_number(name: str, default: Number, kind: type[Number]) -> Number:
+    """A positive number from the environment, or `default` when the variable is unset."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = kind(0)
+    if not value > 0:
+        raise UsageError(f"{name} must be a positive {'whole ' if kind is int else ''}number, not {text[:20]!r}")
+    return value
+
+
 class LarkBackend:
     # The lark backend's own (a real tenant). Against the emulator, whose extension calls
     # answer, an instance gains WITH_EXTENSIONS once it has read a snapshot.
@@ -120,8 +147,13 @@ class LarkBackend:
         if api is None and (not app_id or not app_secret):
             raise UsageError("the lark backend needs LARK_APP_ID and LARK_APP_SECRET in the environment")
         self.domain = domain
-        timeout = float(os.environ.get("LARK_TIMEOUT", "10"))
-        self.api = api or LarkApi(domain, app_id or "", app_secret or "", timeout=timeout)
+        self.api = api or LarkApi(
+            domain,
+            app_id or "",
+            app_secret or "",
+            timeout=environment_number(TIMEOUT_ENV, 10.0, float),
+            attempts=environment_number(MAX_ATTEMPTS_ENV, 8, int),
+        )
         self.snapshot_digest: str | None = None
         self.transfers: dict[str, ResourcesTransfer] = {}
         # Member ids to look up when not listed: the deleted ones among them go in snapshots.
@@ -139,7 +171,7 @@ class LarkBackend:
 
     def _custom_attrs(self) -> list[dict[str, Any]]:
         if self._attrs is None:
-            self._attrs = self.api.pages("/open-apis/contact/v3/custom_attrs", {"page_size": 100})
+            self._attrs = self.api.pages("/open-apis/contact/v3/custom_attrs", {"page_size": CUSTOM_ATTRS_PAGE_MAX})
         return self._attrs
 
     @property
@@ -162,7 +194,8 @@ class LarkBackend:
 
     def read_snapshot(self) -> TenantState:
         departments = self.api.pages(
-            f"/open-apis/contact/v3/departments/{ROOT}/children", {**QUERY, **PAGE, "fetch_child": "true"}
+            f"/open-apis/contact/v3/departments/{ROOT}/children",
+            {**QUERY, "page_size": DEPARTMENTS_PAGE_MAX, "fetch_child": "true"},
         )
         with ThreadPoolExecutor(READERS) as pool:
             # Every list but the departments' goes at once: each endpoint has limits of its own.
@@ -202,7 +235,7 @@ class LarkBackend:
         return state
 
     def _groups(self, pool: ThreadPoolExecutor) -> list[UserGroup]:
-        groups = self.api.pages(f"{GROUPS}/simplelist", {"page_size": 100}, "grouplist")
+        groups = self.api.pages(f"{GROUPS}/simplelist", {"page_size": GROUPS_PAGE_MAX}, "grouplist")
         members = [pool.submit(self._group_member_list, g["id"]) for g in groups]
         return [
             UserGroup(id=g["id"], name=g["name"], description=g.get("description") or "", members=tuple(m.result()))
@@ -210,11 +243,15 @@ class LarkBackend:
         ]
 
     def _users_in(self, department_id: str) -> list[dict[str, Any]]:
-        return self.api.pages(f"{USERS}/find_by_department", {**QUERY, **PAGE, "department_id": department_id})
+        return self.api.pages(
+            f"{USERS}/find_by_department", {**QUERY, "page_size": USERS_PAGE_MAX, "department_id": department_id}
+        )
 
     def _group_member_list(self, group_id: str) -> list[str]:
         items = self.api.pages(
-            f"{GROUPS}/{group_id}/member/simplelist", {"page_size": 100, "member_id_type": "user_id"}, "memberlist"
+            f"{GROUPS}/{group_id}/member/simplelist",
+            {"page_size": GROUP_MEMBERS_PAGE_MAX, "member_id_type": "user_id"},
+            "memberlist",
         )
         return [item["member_id"] for item in items]
 
@@ -222,7 +259,7 @@ class LarkBackend:
         """What members own. Lark's API does not say; the emulator answers an extension
         call, and a real tenant gives no counts (None; transfers then follow the defaults)."""
         try:
-            items = self.api.pages(RESOURCES, {"page_size": 500})
+            items = self.api.pages(RESOURCES, {"page_size": RESOURCES_PAGE_MAX})
         except TenantError:
             self._extended = False
             return None
@@ -408,7 +445,7 @@ class LarkBackend:
             code = codes.get(member, 0)
             if code == 0:
                 outcomes.append(Outcome.CREATED if adding else Outcome.DELETED)
-            elif code == ALREADY_MEMBER:
+            elif code == LarkCode.GROUP_MEMBER_EXISTS:
                 outcomes.append(Outcome.UNCHANGED)
             else:
                 outcomes.append(TenantError(kind_for(code), f"{verb} of {member} to {group} was refused", code))
@@ -475,14 +512,14 @@ def _member_update(backend: LarkBackend, change: MemberUpdate) -> Outcome:
     one_side = ("department" in after) != ("departments" in after)  # the API replaces both
     current = backend._member(change.key) if switching or one_side else None
     if one_side and current is not None:
-        after.setdefault("department", current.department)
-        after.setdefault("departments", list(current.departments))
+        after.setdefault("department", current.member.department)
+        after.setdefault("departments", list(current.member.departments))
     backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, user_body(after, backend.attr_types))
     if (
         switching
         and current is not None
         and current.status in ("invited", "inactive")
-        and current.login_type != "business_email"
+        and current.member.login_type != "business_email"
     ):
         backend._initial_password(change.new_id)
     return Outcome.UPDATED
@@ -503,7 +540,7 @@ def _member_delete(backend: LarkBackend, change: MemberDelete) -> Outcome:
         if resource in ACCEPTORS and item.to:
             body[ACCEPTORS[resource]] = item.to
         if resource == "mail":
-            action = MAIL_ACTIONS.get(item.outcome, "2")
+            action = MAIL_PROCESSING_TYPES[MAIL_OUTCOMES.get(item.outcome, "keep")]
             body["email_acceptor"] = {"processing_type": action, **({"acceptor_user_id": item.to} if item.to else {})}
     return backend._delete(f"{USERS}/{change.key}", QUERY, body)
 

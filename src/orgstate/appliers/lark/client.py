@@ -20,34 +20,10 @@ from lark_oapi.core.cache import ICache
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.exception import ObtainAccessTokenException
 
-from orgstate.appliers.lark.limits import RESTRICTED_PATCH, Pacer, is_restricted_patch, tier_for
-from orgstate.errors import ErrorKind, OrgstateError, TenantError
-
-TOKEN_INVALID = {99991661, 99991663, 99991665}
-RATE_LIMITED = 99991400
-RETRY_CODES = {44025, 43024, 43030}  # concurrent-update locks: "retry"
-KIND_BY_CODE = {
-    41001: ErrorKind.CONFLICT,
-    41002: ErrorKind.CONFLICT,
-    41011: ErrorKind.CONFLICT,
-    44051: ErrorKind.CONFLICT,
-    43005: ErrorKind.CONFLICT,
-    40021: ErrorKind.CONFLICT,
-    44030: ErrorKind.CONFLICT,
-    44031: ErrorKind.CONFLICT,
-    44032: ErrorKind.CONFLICT,
-    44050: ErrorKind.PERMISSION,
-    99991672: ErrorKind.PERMISSION,
-    40011: ErrorKind.INVALID,
-    40012: ErrorKind.INVALID,
-    41052: ErrorKind.INVALID,
-    1050022: ErrorKind.INVALID,
-}
-NOT_FOUND_CODES = {40004, 41050, 40404, 41012, 43013, 42004}
-
-
-class LarkUnavailable(OrgstateError):
-    """The service kept failing after every retry."""
+from orgstate.appliers.lark.limits import Pacer
+from orgstate.errors import ErrorKind, LarkUnavailable, TenantError
+from orgstate.lark.codes import CREDENTIALS_REFUSED, RETRY, TOKEN_INVALID, LarkCode, kind_for
+from orgstate.lark.endpoints import RATE_LIMIT_RESET_HEADER, RESTRICTED_PATCH, is_restricted_patch, tier_for
 
 
 class TokenCache(ICache):
@@ -69,12 +45,6 @@ class TokenCache(ICache):
     def clear(self) -> None:
         with self.lock:
             self.values.clear()
-
-
-def kind_for(code: int) -> ErrorKind:
-    if code in NOT_FOUND_CODES:
-        return ErrorKind.NOT_FOUND
-    return KIND_BY_CODE.get(code, ErrorKind.RULE)
 
 
 class LarkApi:
@@ -153,7 +123,7 @@ class LarkApi:
         except (requests.Timeout, requests.ConnectionError) as exc:
             return f"{type(exc).__name__}", None
         except ObtainAccessTokenException as exc:
-            if exc.code in TOKEN_INVALID or exc.code in (10003, 10014):
+            if exc.code in TOKEN_INVALID or exc.code in CREDENTIALS_REFUSED:
                 raise TenantError(ErrorKind.PERMISSION, "the app credentials were refused", exc.code) from None
             return "the token endpoint failed", None
         except json.JSONDecodeError:
@@ -172,20 +142,20 @@ class LarkApi:
         code = int(payload.get("code", -1))
         if code == 0:
             return payload.get("data") or {}
-        if code == RATE_LIMITED:
+        if code == LarkCode.RATE_LIMITED:
             return "rate limited", self._reset_after(raw.headers)
         if code in TOKEN_INVALID:
             self.tokens.clear()
             self.token_renewals += 1
             return "the token expired", 0.0
-        if raw.status_code >= 500 or code in RETRY_CODES:
+        if raw.status_code >= 500 or code in RETRY:
             return f"HTTP {raw.status_code} code {code}", None
         raise TenantError(kind_for(code), str(payload.get("msg", "refused")), code)
 
     def _reset_after(self, headers: dict[str, Any]) -> float:
         lowered = {str(k).lower(): v for k, v in headers.items()}
         try:
-            reset = float(lowered.get("x-ogw-ratelimit-reset", 1))
+            reset = float(lowered.get(RATE_LIMIT_RESET_HEADER, 1))
         except (TypeError, ValueError):
             reset = 1.0
         return reset + self.random.uniform(0, 0.25)

@@ -1,10 +1,9 @@
 """A client-side limiter that paces requests to stay just inside the Open API's limits.
 
 Limits are per API, per app and per tenant; either the per-minute or the per-second
-cap triggers a 429. The endpoint catalogue and its tiers are the emulator's table
-(orgstate.emulator.ratelimit, plain data with no server dependency), so client and
-emulator cannot disagree. Pacing to both windows keeps 429s rare, so a run takes
-close to the minimum the limits allow."""
+cap triggers a 429. The endpoint catalogue and its tiers are orgstate.lark.endpoints,
+the table the emulator enforces too, so client and emulator cannot disagree. Pacing to
+both windows keeps 429s rare, so a run takes close to the minimum the limits allow."""
 
 from __future__ import annotations
 
@@ -13,10 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from orgstate.emulator.ratelimit import RESTRICTED_PATCH, TIERS, Tier, is_restricted_patch, tier_for
-
-__all__ = ["RESTRICTED_PATCH", "Pacer", "is_restricted_patch", "tier_for"]
-
+from orgstate.lark.endpoints import TIERS, Tier
 
 # A request sent this close to the end of a window may reach the service in the next one,
 # so it is counted in both (loopback and a nearby region deliver well within it).

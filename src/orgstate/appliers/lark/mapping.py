@@ -5,29 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-GENDERS = ("unspecified", "male", "female", "other")
-EMPLOYEE_TYPES = {"regular": 1, "intern": 2, "outsourced": 3, "labor": 4, "consultant": 5}
-WORKFORCE = {number: name for name, number in EMPLOYEE_TYPES.items()}
+from orgstate.lark import fields as lark
+
 QUERY = {"user_id_type": "user_id", "department_id_type": "department_id"}
 ROOT = "0"
 
 
-def epoch(day: str | None) -> int | None:
-    if day is None:
-        return None
-    return int(dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), dt.UTC).timestamp())
-
-
 def day(seconds: Any) -> str | None:
+    """join_time -> a configuration date (0 and "" are none)."""
     if seconds in (None, "", 0, "0"):
         return None
-    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).date().isoformat()
-
-
-# Custom field types: orgstate's <-> the Open API's custom_attrs types.
-ATTR_TYPES = {"text": "TEXT", "url": "HREF", "enum": "ENUMERATION"}
-FIELD_TYPES = {api: ours for ours, api in ATTR_TYPES.items()}
-VALUE_KEYS = {"TEXT": "text", "HREF": "url", "ENUMERATION": "option_id"}
+    return lark.day(int(seconds)).isoformat()
 
 
 def custom_attrs(custom: dict[str, Any], types: dict[str, str]) -> list[dict[str, Any]]:
@@ -36,14 +24,19 @@ def custom_attrs(custom: dict[str, Any], types: dict[str, str]) -> list[dict[str
     attrs = []
     for key, value in sorted(custom.items()):
         kind = types.get(key, "TEXT")
-        attrs.append({"type": kind, "id": key, "value": {VALUE_KEYS.get(kind, "text"): value or ""}})
+        attrs.append({"type": kind, "id": key, "value": {lark.ATTR_VALUE_KEYS.get(kind, "text"): value or ""}})
     return attrs
+
+
+def attr_value(value: dict[str, Any]) -> str | None:
+    """A custom_attrs value, whichever key its type keeps it under."""
+    return next(filter(None, map(value.get, lark.ATTR_VALUE_KEYS.values())), None)
 
 
 def field_definition(attr: dict[str, Any]) -> dict[str, Any]:
     """A custom_attrs list item -> a configuration field."""
     names = attr.get("i18n_name") or []
-    kind = FIELD_TYPES.get(attr.get("type", "TEXT"), "text")
+    kind = lark.FIELD_TYPES.get(attr.get("type", "TEXT"), "text")
     found: dict[str, Any] = {"id": attr["id"], "name": names[0]["value"] if names else attr["id"], "type": kind}
     if kind == "enum":
         found["options"] = [option["value"] for option in (attr.get("options") or {}).get("options") or []]
@@ -53,41 +46,28 @@ def field_definition(attr: dict[str, Any]) -> dict[str, Any]:
 def user_body(member: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
     """Configuration member fields (a whole member, or the changed part) -> user fields."""
     body: dict[str, Any] = {}
-    simple = {
-        "id": "user_id",
-        "name": "name",
-        "work_email": "email",
-        "business_email": "enterprise_email",
-        "phone": "mobile",
-        "employee_id": "employee_no",
-        "login": "login_type",
-    }
-    for field, api in simple.items():
+    for field in ("id", *lark.TEXT_FIELDS, "login"):
         if field in member:
-            body[api] = member[field]
+            body[lark.USER_KEYS[field]] = member[field]
     if "hide_phone" in member:
-        body["mobile_visible"] = not member["hide_phone"]
+        body[lark.USER_KEYS["hide_phone"]] = not member["hide_phone"]
     if "gender" in member:
-        body["gender"] = GENDERS.index(member["gender"])
+        body[lark.USER_KEYS["gender"]] = lark.GENDER_CODES[member["gender"]]
     if "workforce_type" in member:
-        body["employee_type"] = EMPLOYEE_TYPES[member["workforce_type"]]
+        body[lark.USER_KEYS["workforce_type"]] = lark.EMPLOYEE_TYPES[member["workforce_type"]]
     if "department" in member or "departments" in member:
-        body["department_ids"] = [member["department"], *member.get("departments", [])]
+        body[lark.USER_KEYS["department"]] = lark.department_ids(member)
     job = member.get("job") or {}
-    jobs = {
-        "title": "job_title",
-        "manager": "leader_user_id",
-        "dotted_line_managers": "dotted_line_leader_user_ids",
-        "city": "city",
-        "country": "country",
-    }
-    for field, api in jobs.items():
+    for field in (*lark.JOB_TEXT_FIELDS, "manager"):
         if field in job:
-            body[api] = job[field] if job[field] is not None else ("" if field != "dotted_line_managers" else [])
+            body[lark.USER_KEYS[f"job.{field}"]] = job[field] if job[field] is not None else ""
+    if "dotted_line_managers" in job:
+        body[lark.USER_KEYS["job.dotted_line_managers"]] = job["dotted_line_managers"] or []
     if "employment_date" in job:
-        body["join_time"] = epoch(job["employment_date"]) or 0
+        date = job["employment_date"]
+        body[lark.USER_KEYS["job.employment_date"]] = lark.epoch(dt.date.fromisoformat(date)) if date else 0
     if "custom" in member:
-        body["custom_attrs"] = custom_attrs(member["custom"], types)
+        body[lark.USER_KEYS["custom"]] = custom_attrs(member["custom"], types)
     return body
 
 
@@ -105,34 +85,21 @@ def member_fields(user: dict[str, Any]) -> dict[str, Any]:
         state = "inactive"
     else:
         state = "active"
-    job = {
-        "title": user.get("job_title") or None,
-        "manager": user.get("leader_user_id") or None,
-        "dotted_line_managers": user.get("dotted_line_leader_user_ids") or [],
-        "employment_date": day(user.get("join_time")),
-        "country": user.get("country") or None,
-        "city": user.get("city") or None,
-    }
+    job = {field: user.get(lark.USER_KEYS[f"job.{field}"]) or None for field in (*lark.JOB_TEXT_FIELDS, "manager")}
+    job["dotted_line_managers"] = user.get(lark.USER_KEYS["job.dotted_line_managers"]) or []
+    job["employment_date"] = day(user.get(lark.USER_KEYS["job.employment_date"]))
     seats = [info.get("subscription_id") for info in user.get("assign_info") or []]
     fields: dict[str, Any] = {
-        "id": user["user_id"],
-        "name": user["name"],
-        "department": departments[0] if departments else ROOT,
-        "departments": departments[1:],
-        "work_email": user.get("email") or None,
-        "business_email": user.get("enterprise_email") or None,
-        "phone": user.get("mobile") or None,
-        "login": user.get("login_type") or None,
-        "employee_id": user.get("employee_no") or None,
-        "workforce_type": WORKFORCE.get(int(user.get("employee_type") or 1), "regular"),
-        "gender": GENDERS[int(user.get("gender") or 0)],
-        "hide_phone": not user.get("mobile_visible", True),
+        "id": user[lark.USER_KEYS["id"]],
+        **{field: user.get(lark.USER_KEYS[field]) or None for field in (*lark.TEXT_FIELDS, "login")},
+        "name": user[lark.USER_KEYS["name"]],
+        **lark.departments_of(departments or [ROOT]),
+        "workforce_type": lark.WORKFORCE_TYPES.get(int(user.get(lark.USER_KEYS["workforce_type"]) or 1), "regular"),
+        "gender": lark.GENDERS[int(user.get(lark.USER_KEYS["gender"]) or 0)],
+        "hide_phone": not user.get(lark.USER_KEYS["hide_phone"], True),
         "job": {k: v for k, v in job.items() if v not in (None, [])},
         "custom": {
-            a["id"]: (a.get("value") or {}).get("text")
-            or (a.get("value") or {}).get("url")
-            or (a.get("value") or {}).get("option_id")
-            for a in user.get("custom_attrs") or []
+            attr["id"]: attr_value(attr.get("value") or {}) for attr in user.get(lark.USER_KEYS["custom"]) or []
         },
         "status": state,
         "seat": seats[0] if seats else None,

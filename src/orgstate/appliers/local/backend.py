@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from orgstate.appliers.base import Outcome, each
 from orgstate.appliers.registry import Registry
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.lark.transfers import TRANSFER_KINDS
 from orgstate.model.config import Member
+from orgstate.model.fields import apply_patch
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import (
     BaseChange,
@@ -41,8 +43,8 @@ from orgstate.planner.changes import (
     data,
 )
 from orgstate.planner.context import ALL_CAPABILITIES
+from orgstate.planner.fields import changed_fields
 from orgstate.planner.plan import Plan
-from orgstate.rules.transfers import TRANSFER_KINDS
 from orgstate.tenant import Tenant
 from orgstate.tenant.clock import Clock
 from orgstate.tenant.snapshot import read_state_and_digest
@@ -54,16 +56,9 @@ handles, verifies = HANDLERS, VERIFIERS
 
 
 def differing(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
-    """The part of `wanted` that `current` does not hold yet (nested dicts compare key by key)."""
-    changes: dict[str, Any] = {}
-    for key, value in wanted.items():
-        if isinstance(value, dict) and isinstance(current.get(key), dict):
-            inner = differing(current[key], value)
-            if inner:
-                changes[key] = inner
-        elif current.get(key) != value:
-            changes[key] = value
-    return changes
+    """The part of `wanted` (a whole object, or a partial patch) that `current` does not
+    hold yet: the planner's partial patch from `current` to `current` patched."""
+    return changed_fields(current, apply_patch(current, wanted))[1]
 
 
 def client_token(change: BaseChange) -> str:
@@ -125,7 +120,7 @@ class LocalBackend:
 
     def member_fields(self, member_id: str) -> dict[str, Any] | None:
         found = existing(lambda: self.tenant.member(member_id))
-        return None if found is None else found.model_dump(mode="json", exclude={"status", "deleted_at", "resources"})
+        return None if found is None else found.member.model_dump(mode="json")
 
     def department_fields(self, department_id: str) -> dict[str, Any] | None:
         found = existing(lambda: self.tenant.department(department_id))

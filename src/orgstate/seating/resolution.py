@@ -1,4 +1,4 @@
-"""Seat resolution (SPEC section 3): which plan's seat each declared member holds.
+"""Steps 1 to 3 of seat resolution: which plan's seat each declared member holds.
 
 In order, the first that applies wins: the member's own `seat:`, the seats of the
 user groups they belong to, `seat_assignments` in file order, automatic
@@ -36,32 +36,6 @@ class SeatResolution:
     def holders(self, plan_id: str) -> list[str]:
         """Members resolved to a plan, in file order."""
         return [member_id for member_id, seat in self.seats.items() if seat.plan == plan_id]
-
-
-def department_subtrees(config: OrgConfig, roots: Collection[str]) -> set[str]:
-    """The given departments and every department below them."""
-    children: dict[str, list[str]] = defaultdict(list)
-    for department in config.departments:
-        if department.parent is not None:
-            children[department.parent].append(department.id)
-    found: set[str] = set()
-    pending = list(roots)
-    while pending:
-        current = pending.pop()
-        if current not in found:
-            found.add(current)
-            pending.extend(children[current])
-    return found
-
-
-def members_in_departments(config: OrgConfig, departments: Collection[str]) -> set[str]:
-    """Members whose primary or further department lies in the subtrees of `departments`."""
-    subtree = department_subtrees(config, departments)
-    return {
-        member.id
-        for member in config.members
-        if member.department in subtree or any(extra in subtree for extra in member.departments)
-    }
 
 
 def resolve_seats(config: OrgConfig, rule_members: Sequence[Collection[str]]) -> SeatResolution:

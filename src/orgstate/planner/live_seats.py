@@ -1,6 +1,8 @@
-"""Seats against the live tenant (SPEC section 3): each declared member's seat after the
-plan, capacity per live plan after the plan's own releases and deletions, the automatic
-assignments the console would make, and the seat changes that get there."""
+"""Live seat resolution (SPEC section 3): each declared member's seat after the plan,
+from the static resolution (`orgstate.seating`) and the live tenant; capacity per live
+plan after the plan's own releases and deletions, the automatic assignments the console
+would make, and the seats each plan holds before and after. The changes that get there
+are `seat_changes`."""
 
 from __future__ import annotations
 
@@ -8,16 +10,13 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from orgstate.diagnostics import Diagnostic, error, info, warning
+from orgstate.diagnostics import Diagnostic, error, info, listed, warning
 from orgstate.model.config import Subscription
-from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
-from orgstate.planner.departments import member_arrival
-from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.plan import SeatUse
-from orgstate.planner.seats import SeatResolution, resolve_seats
-
-LISTED = 10
+from orgstate.rules.catalogue import RuleId
+from orgstate.seating.resolution import resolve_seats
+from orgstate.seating.static import StaticSeats
 
 
 @dataclass
@@ -31,11 +30,6 @@ class Seating:
     outside: Counter[str] = field(default_factory=Counter)
 
 
-def _names(ids: Sequence[str]) -> str:
-    more = len(ids) - LISTED
-    return ", ".join(ids[:LISTED]) + (f" and {more} more" if more > 0 else "")
-
-
 def live_coverage(ctx: PlanContext, coverage: Sequence[Collection[str]]) -> list[Collection[str]]:
     """`from_plan` covers the members who hold the other plan's seats live."""
     result: list[Collection[str]] = []
@@ -46,13 +40,11 @@ def live_coverage(ctx: PlanContext, coverage: Sequence[Collection[str]]) -> list
     return result
 
 
-def resolve_live(
-    ctx: PlanContext, coverage: Sequence[Collection[str]], static: SeatResolution
-) -> tuple[Seating, list[Diagnostic]]:
+def resolve_live(ctx: PlanContext, static: StaticSeats) -> tuple[Seating, list[Diagnostic]]:
     """Seats after the plan. `static` is steps 1 to 3 without live data; it stands unless
     a `from_plan` assignment needs the live holders of another plan."""
     needs_live = any(rule.from_plan is not None for rule in ctx.config.seat_assignments)
-    resolution = resolve_seats(ctx.config, live_coverage(ctx, coverage)) if needs_live else static
+    resolution = resolve_seats(ctx.config, live_coverage(ctx, static.coverage)) if needs_live else static.resolution
     seating = Seating()
     diagnostics: list[Diagnostic] = []
     pending_auto: list[str] = []
@@ -88,9 +80,9 @@ def resolve_live(
     if seating.unattributed:
         diagnostics.append(
             info(
-                "SEAT-AUTO",
+                RuleId.SEAT_AUTO,
                 f"the backend cannot tell how seats were given, so {len(seating.unattributed)} seat(s) that "
-                f"nothing in the configuration covers are kept as automatic: {_names(seating.unattributed)}",
+                f"nothing in the configuration covers are kept as automatic: {listed(seating.unattributed)}",
             )
         )
     return seating, diagnostics
@@ -131,14 +123,14 @@ def _fit(ctx: PlanContext, seating: Seating, plan_id: str, others: int) -> Itera
     )
     if len(fixed) + others > purchased:
         yield error(
-            "SEAT-CAPACITY",
+            RuleId.SEAT_CAPACITY,
             f"plan '{plan_id}' has {purchased} seats live but {counts}; buy seats or assign fewer",
             address=address,
         )
     elif len(holders) + others > purchased:
         if ctx.config.policy.seats.on_shortage == "fail":
             yield error(
-                "SEAT-CAPACITY",
+                RuleId.SEAT_CAPACITY,
                 f"Unable to add members due to insufficient seats: plan '{plan_id}' has "
                 f"{purchased} seats live but {counts}",
                 address=address,
@@ -152,8 +144,8 @@ def _fit(ctx: PlanContext, seating: Seating, plan_id: str, others: int) -> Itera
             seating.final[member_id] = None
             seating.reasons[member_id] = "none"
         yield warning(
-            "SEAT-CAPACITY",
-            f"plan '{plan_id}' has {purchased} seats live but {counts}; left without a seat: {_names(left_out)}",
+            RuleId.SEAT_CAPACITY,
+            f"plan '{plan_id}' has {purchased} seats live but {counts}; left without a seat: {listed(left_out)}",
             address=address,
         )
         seating.left_out[plan_id] = tuple(left_out)
@@ -174,7 +166,7 @@ def _auto(ctx: PlanContext, seating: Seating, pending: list[str], others: Counte
         seating.final[member_id] = chosen.id
         seating.reasons[member_id] = "auto"
         yield info(
-            "SEAT-AUTO",
+            RuleId.SEAT_AUTO,
             f"'{member_id}' gets a seat of '{chosen.id}' as the console would assign it",
             address=f"member.{member_id}",
         )
@@ -184,7 +176,7 @@ def _expired_seats(ctx: PlanContext, seating: Seating) -> Iterator[Diagnostic]:
     for member_id, plan_id in seating.final.items():
         if plan_id is not None and _expired(ctx, plan_id):
             yield error(
-                "SEAT-EXPIRED",
+                RuleId.SEAT_EXPIRED,
                 f"'{member_id}' is given a seat of '{plan_id}', which expired on {ctx.live_plans[plan_id].expires}",
                 address=f"member.{member_id}",
             )
@@ -196,7 +188,7 @@ def _mismatches(ctx: PlanContext) -> Iterator[Diagnostic]:
         address = f"plan.{declared.id}"
         if live is None:
             yield warning(
-                "PLAN-MISMATCH",
+                RuleId.PLAN_MISMATCH,
                 f"plan '{declared.id}' is declared but not purchased live; it has no seats",
                 address=address,
             )
@@ -208,7 +200,7 @@ def _mismatches(ctx: PlanContext) -> Iterator[Diagnostic]:
         ]
         if differing:
             yield warning(
-                "PLAN-MISMATCH",
+                RuleId.PLAN_MISMATCH,
                 f"plan '{declared.id}': {'; '.join(differing)} (capacity uses the live figures)",
                 address=address,
             )
@@ -224,8 +216,8 @@ def _without_login(ctx: PlanContext, seating: Seating) -> Iterator[Diagnostic]:
     ]
     if without:
         yield warning(
-            "LOGIN-NEEDS-SEAT",
-            f"{len(without)} active member(s) will hold no seat and cannot log in: {_names(without)}",
+            RuleId.LOGIN_NEEDS_SEAT,
+            f"{len(without)} active member(s) will hold no seat and cannot log in: {listed(without)}",
         )
 
 
@@ -237,132 +229,3 @@ def seat_uses(ctx: PlanContext, seating: Seating) -> list[SeatUse]:
         SeatUse(plan.id, plan.seats, before[plan.id], after[plan.id], seating.left_out.get(plan.id, ()))
         for plan in ctx.snapshot.org.plans
     ]
-
-
-def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Iterator[Diagnostic]:
-    """Release and assign the seats of members who stay; an arriving member's seat goes
-    right after the change that brings them."""
-    seated_by = seated_groups_after(ctx)
-    gains = group_seat_gains(ctx)
-    for member_id, plan_id in seating.final.items():
-        live = ctx.live_members.get(member_id)
-        gained = gains.get(member_id)
-        if live is not None and live.seat == plan_id and live.seat_source != "group" and gained is None:
-            continue  # most members: the seat holds as it is
-        address = str(Address.of("seat", member_id))
-        arrival = member_arrival(ctx, member_id)
-        reason = seating.reasons[member_id]
-        wanted = None if plan_id is None else {"member": member_id, "plan": plan_id, "source": reason}
-        if plan_id is None and gained is not None and (live is None or live.seat is None):
-            # The console seats a member who joins a seated group by itself; the
-            # configuration says no seat, so it is released once the group has seated them.
-            group_plan, group_changes = gained
-            before = {"member": member_id, "plan": group_plan}
-            drafts.add(
-                Draft(
-                    Phase.SEAT_ASSIGNMENTS,
-                    "seat",
-                    "release",
-                    address,
-                    before=before,
-                    reason="no seat resolves; the group's is given back",
-                    needs=group_changes,
-                )
-            )
-            continue
-        if live is None:
-            if arrival is not None and wanted is not None:
-                drafts.add(
-                    Draft(
-                        Phase.MEMBERS,
-                        "seat",
-                        "assign",
-                        address,
-                        after=wanted,
-                        reason=reason,
-                        needs=(arrival,),
-                        follows=arrival,
-                    )
-                )
-            continue
-        held = None if live.seat is None else {"member": member_id, "plan": live.seat}
-        keeps_group = (member_id, plan_id) in seated_by
-        if live.seat == plan_id and not (live.seat_source == "group" and not keeps_group):
-            continue
-        if held is not None and wanted is None:
-            # Released first, unless the member joins a seated group: then after it, or the
-            # console would seat them through the group once their own seat is gone.
-            phase, needs = (Phase.SEAT_RELEASES, ()) if gained is None else (Phase.SEAT_ASSIGNMENTS, gained[1])
-            drafts.add(Draft(phase, "seat", "release", address, before=held, reason="no seat resolves", needs=needs))
-        elif wanted is not None:
-            drafts.add(
-                Draft(
-                    Phase.SEAT_ASSIGNMENTS,
-                    "seat",
-                    "assign",
-                    address,
-                    before=held,
-                    after=wanted,
-                    reason=reason,
-                    rank=(0 if held else 1,),
-                )
-            )
-    yield from _permission(ctx, drafts)
-
-
-def group_seat_gains(ctx: PlanContext) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Member -> (plan, the group changes) for each member a plan puts into a seated user
-    group, or whose group gains a seat: "New members added to the user group will
-    automatically receive seats"."""
-    if not ctx.options.can("group_seats"):
-        return {}
-    gains: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for group in ctx.config.user_groups:
-        if group.seat is None or ctx.is_ignored("user_groups", group.id):
-            continue
-        live = ctx.live_groups.get(group.id)
-        address = str(Address.of("user_group", group.id))
-        if live is None or live.seat != group.seat:
-            change = key("user_group", "create" if live is None else "update", address)
-            joining = {member: (change,) for member in group.members}
-        else:
-            joining = {
-                member: (key("group_member", "add", str(Address.of("group_member", group.id, member))),)
-                for member in group.members
-                if member not in live.members
-            }
-        for member, changes in joining.items():
-            gains.setdefault(member, (group.seat, changes))
-    return gains
-
-
-def seated_groups_after(ctx: PlanContext) -> set[tuple[str, str]]:
-    """(member, plan) for each member a seated user group still holds after the plan: a
-    seat held through a group that no longer holds the member is released with the
-    membership, so the plan assigns it to the member instead."""
-    groups = {g.id: g for g in ctx.live_groups.values() if ctx.is_ignored("user_groups", g.id)}
-    if not ctx.is_authoritative("user_groups"):
-        groups = {**ctx.live_groups, **groups}
-    groups |= {g.id: g for g in ctx.config.user_groups if not ctx.is_ignored("user_groups", g.id)}
-    return {(member, group.seat) for group in groups.values() if group.seat for member in group.members}
-
-
-def _permission(ctx: PlanContext, drafts: Drafts) -> Iterator[Diagnostic]:
-    """Seat operations need the primary admin, or Billing with Member and Department."""
-    actor = ctx.options.actor or ctx.snapshot.tenant.founder
-    if actor is None:
-        return  # the backend cannot tell who acts; the service itself refuses what it must
-    roles = set(ctx.snapshot.tenant.admins.get(actor, ()))
-    if actor == ctx.snapshot.tenant.founder or "primary" in roles or {"billing", "member_and_department"} <= roles:
-        return
-    seat_changes = [
-        d
-        for d in drafts.items.values()
-        if d.type == "seat" or (d.action in ("create", "restore") and (d.after or {}).get("seat"))
-    ]
-    if seat_changes:
-        yield error(
-            "PERMISSION",
-            f"the plan changes seats, which '{actor}' may not: it needs Billing and Member and "
-            "Department rights, or the primary administrator",
-        )

@@ -1,11 +1,16 @@
 """Where a leaving member's resources go: explicit recipients, else the default table of
 lark-help-delete-members-and-reallocate-resources.txt ("Who will receive a member's
-resources by default?"). The tenant engine applies it; the planner predicts it."""
+resources by default?"). The tenant engine applies it from its own rows; the planner
+predicts it from the snapshot; apply checks that the two agree."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+# "The member's untransferred documents, minutes, surveys, emails and Wiki pages will be
+# retained for 30 days after their account is deleted"; retention decides what then.
+RETENTION_DAYS = 30
 
 Outcome = Literal["transferred", "copied", "retained", "deleted", "dissolved", "process_admin"]
 # Transfers' field -> the resource kinds it moves.
