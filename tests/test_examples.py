@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from orgstate.rules.catalogue import STATIC_RULES
+from orgstate.catalogue import STATIC_RULES
 from tests.conftest import EXAMPLES, diagnose, run_orgstate
 
 INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))

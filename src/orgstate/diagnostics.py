@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the catalogue imports Severity from here
-    from orgstate.rules.catalogue import RuleId
+    from orgstate.catalogue import RuleId
 
 Severity = Literal["error", "warning", "info"]
 DocPath = tuple[str | int, ...]

@@ -20,7 +20,6 @@ ApiError                      the emulator's own refusal (becomes an Open API en
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -58,7 +57,7 @@ class ErrorKind(Enum):
 
 class TenantError(OrgstateError):
     """An operation the tenant refused, with the Open API's error code where Lark documents one
-    and the id of the rule of the catalogue (orgstate.rules.catalogue) that refuses it, if any.
+    and the id of the rule of the catalogue (orgstate.catalogue) that refuses it, if any.
 
     The rule id follows the message, before the Lark code: "'carol' does not log in with a
     business email, so the password cannot be reset (RESET-PASSWORD) (Lark code 1050024)".
@@ -87,15 +86,10 @@ class Interrupted(OrgstateError):
 
 
 class LockHeld(OrgstateError):
-    def __init__(self, lock: Lock, status: HolderStatus, waited: float = 0) -> None:
-        # Imported here: the state store imports this module.
-        from orgstate.statestore.store import describe_lock, format_duration
+    """Another apply holds the lock; the message (statestore.store.lock_held) names it."""
 
-        waiting = f"gave up after waiting {format_duration(dt.timedelta(seconds=waited))}; " if waited else ""
-        super().__init__(
-            f"another apply holds the lock: {describe_lock(lock)}; {status.why} "
-            f"(lock {lock.id}; {waiting}if that run is dead: orgstate unlock {lock.id})"
-        )
+    def __init__(self, message: str, lock: Lock, status: HolderStatus) -> None:
+        super().__init__(message)
         self.lock = lock
         self.status = status
 

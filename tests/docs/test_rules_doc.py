@@ -1,6 +1,6 @@
 """docs/rules.md, the rule catalogue and the code agree.
 
-The page has one `## RULE-ID` section per rule of `orgstate.rules.catalogue`, in
+The page has one `## RULE-ID` section per rule of `orgstate.catalogue`, in
 catalogue order, each with the fields of `FIELDS` as `- **Name:** value` bullets. The
 rule ids the code emits are found by reading every module of src/orgstate with `ast`:
 the first argument of the diagnostic constructors `error`, `warning` and `info` imported
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from orgstate.catalogue import CATALOGUE, Rule, RuleId
 from orgstate.diagnostics import SHOWN_PER_RULE
-from orgstate.rules.catalogue import CATALOGUE, Rule, RuleId
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "rules.md"

@@ -1,4 +1,4 @@
-"""Each rule id is spelled once, as a member of `RuleId` in rules/catalogue.py.
+"""Each rule id is spelled once, as a member of `RuleId` in catalogue.py.
 
 Every module of src/orgstate is read with `ast`. Outside the catalogue no string
 literal is a rule id, wherever it stands (a diagnostic constructor, a `rule=` keyword,
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from orgstate.rules.catalogue import CATALOGUE, RuleId
+from orgstate.catalogue import CATALOGUE, RuleId
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "orgstate"
-CATALOGUE_MODULE = "rules/catalogue.py"
+CATALOGUE_MODULE = "catalogue.py"
 ID_SHAPE = re.compile(r"[A-Z]+(?:-[A-Z]+)+")
 CATALOGUE_IDS = frozenset(rule.id.value for rule in CATALOGUE)
 

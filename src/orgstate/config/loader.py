@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from orgstate.catalogue import RuleId
 from orgstate.config.schema_errors import schema_diagnostics
 from orgstate.config.sources import SourceFile, Sources
 from orgstate.config.yamlsafe import parse_yaml
@@ -22,7 +23,6 @@ from orgstate.diagnostics import Diagnostic, error, format_path
 from orgstate.errors import ConfigError, YamlProblem
 from orgstate.gcpause import gc_paused
 from orgstate.model.config import LIST_SECTIONS, SINGLE_SECTIONS, OrgConfig
-from orgstate.rules.catalogue import RuleId
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 M = TypeVar("M", bound=BaseModel)

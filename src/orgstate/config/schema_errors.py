@@ -10,10 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import SHOWN_PER_RULE, Diagnostic, DocPath, error
 from orgstate.model.config import MemberFields, OrgConfig
 from orgstate.model.live import LIVE_KEYS, LiveMember
-from orgstate.rules.catalogue import RuleId
 from orgstate.suggest import did_you_mean
 
 # What a string pattern means, by the name of the field that failed it.

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import secrets
 
+from orgstate.catalogue import RuleId
 from orgstate.config.sources import Sources
 from orgstate.diagnostics import Diagnostic, DocPath
 from orgstate.gcpause import gc_paused
@@ -31,7 +32,6 @@ from orgstate.planner.plan import Plan
 from orgstate.planner.renames import member_renames, renamed_view, replacements, wait_for_renames
 from orgstate.planner.safety import check_edit_lock, check_removals
 from orgstate.planner.seat_changes import plan_seat_changes
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 SECTIONS = {"member": "members", "department": "departments", "user_group": "user_groups"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error, warning
 from orgstate.lark.codes import LarkCode
 from orgstate.lark.editions import RESTORE_WINDOW_DAYS
@@ -19,7 +20,6 @@ from orgstate.lark.transfers import RETENTION_DAYS
 from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext, recipient
 from orgstate.planner.offboarding import Recipients, dispositions, transfer_payload
-from orgstate.rules.catalogue import RuleId
 
 
 def check_capabilities(ctx: PlanContext) -> Iterator[Diagnostic]:

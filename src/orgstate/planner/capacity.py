@@ -22,12 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import UserGroup
 from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts
-from orgstate.rules.catalogue import RuleId
 
 # member -> (plan, source, the group that gave it)
 Holding = tuple[str, str, str | None]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error, warning
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Drafts
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.members import value_problem
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
-from orgstate.rules.catalogue import RuleId
 
 if TYPE_CHECKING:  # differences compare members, whose planning needs this module
     from orgstate.planner.differences import Differences

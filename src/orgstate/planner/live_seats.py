@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error, info, listed, warning
 from orgstate.model.config import Subscription
 from orgstate.planner.context import PlanContext
 from orgstate.planner.plan import SeatUse
-from orgstate.rules.catalogue import RuleId
 from orgstate.seating.resolution import resolve_seats
 from orgstate.seating.static import StaticSeats
 

@@ -7,6 +7,7 @@ import operator
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error, info, warning
 from orgstate.lark.editions import RESTORE_WINDOW_DAYS
 from orgstate.model.config import Member, MemberFields
@@ -17,7 +18,6 @@ from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import department_arrival, member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.fields import changed_fields
-from orgstate.rules.catalogue import RuleId
 
 if TYPE_CHECKING:  # the differences compare members with this module's member_state
     from orgstate.planner.differences import Difference, Differences

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error, info, warning
 from orgstate.lark.transfers import TRANSFER_FIELD, TRANSFER_KINDS, Disposition, default_disposition
 from orgstate.model.config import Offboarding
@@ -15,7 +16,6 @@ from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.members import member_state
-from orgstate.rules.catalogue import RuleId
 
 RETAINABLE = {"docs": "docs", "mail": "mail", "minutes": "minutes"}
 

@@ -14,12 +14,12 @@ import dataclasses
 import json
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, warning
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Address
 from orgstate.planner.drafts import Drafts, key
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.lark.editions import DOWNGRADED_MEMBER_LIMIT
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Drafts
-from orgstate.rules.catalogue import RuleId
 
 # (type, action) of every destructive change -> the kind of object it removes.
 DESTRUCTIVE = {

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext
 from orgstate.planner.departments import member_arrival
 from orgstate.planner.drafts import Draft, Drafts, Phase, key
 from orgstate.planner.live_seats import Seating
-from orgstate.rules.catalogue import RuleId
 
 
 def plan_seat_changes(ctx: PlanContext, drafts: Drafts, seating: Seating) -> Iterator[Diagnostic]:

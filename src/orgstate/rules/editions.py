@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
 from orgstate.lark.editions import STARTER_MEMBER_LIMIT
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 UNIQUE_MEMBER_FIELDS = ("work_email", "business_email", "phone", "employee_id")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import FieldDef, Member
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 URL_PREFIXES = ("https://", "http://")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator, Sequence
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import Offboarding
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 

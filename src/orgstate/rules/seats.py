@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, clip, error, listed, warning
 from orgstate.model.config import Subscription
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 from orgstate.seating.coverage import SeatListProblem
 from orgstate.seating.resolution import SeatResolution

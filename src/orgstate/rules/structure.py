@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.context import RuleContext
 
 MAX_DEPARTMENT_DEPTH = 25  # the Open API's tenant limit

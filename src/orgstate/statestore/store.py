@@ -91,6 +91,16 @@ def this_holder() -> str:
     return str(Holder.here())
 
 
+def lock_held(lock: Lock, status: HolderStatus, waited: float = 0) -> LockHeld:
+    waiting = f"gave up after waiting {format_duration(dt.timedelta(seconds=waited))}; " if waited else ""
+    return LockHeld(
+        f"another apply holds the lock: {describe_lock(lock)}; {status.why} "
+        f"(lock {lock.id}; {waiting}if that run is dead: orgstate unlock {lock.id})",
+        lock,
+        status,
+    )
+
+
 def format_duration(duration: dt.timedelta) -> str:
     seconds = max(0, round(duration.total_seconds()))
     hours, rest = divmod(seconds, 3600)
@@ -242,7 +252,7 @@ class StateStore:
                     raise
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise LockHeld(held.lock, held.status, waited=timeout) from None
+                    raise lock_held(held.lock, held.status, waited=timeout) from None
                 time.sleep(min(LOCK_POLL, left))
 
     def _try_acquire(self, plan_id: str, holder: Holder) -> Lock:
@@ -260,7 +270,7 @@ class StateStore:
                 continue  # released in between
             status = self.status(current)
             if status.alive:
-                raise LockHeld(current, status)
+                raise lock_held(current, status)
             if self._take_over(current, lock):
                 self.record(
                     str(holder),
@@ -275,7 +285,7 @@ class StateStore:
         current = self.current_lock()
         if current is None:
             raise OrgstateError("could not take the apply lock: it changed hands too often; try again")
-        raise LockHeld(current, self.status(current))
+        raise lock_held(current, self.status(current))
 
     @staticmethod
     def _row(lock: Lock) -> dict[str, Any]:

@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
+from orgstate.catalogue import RuleId
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.lark.codes import LarkCode
 from orgstate.lark.editions import DOWNGRADED_MEMBER_LIMIT, EDITION_RANK
 from orgstate.model.config import Subscription
 from orgstate.model.types import Edition
-from orgstate.rules.catalogue import RuleId
 from orgstate.tenant.clock import Clock, FixedClock, SystemClock
 from orgstate.tenant.rows import plan_from_row
 from orgstate.tenant.schema import DDL, SCHEMA_VERSION

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from orgstate.catalogue import RuleId
 from orgstate.config.loader import read_model
 from orgstate.diagnostics import Diagnostic, DocPath, error, has_errors
 from orgstate.errors import ConfigError
@@ -15,7 +16,6 @@ from orgstate.gcpause import gc_paused
 from orgstate.model.config import OrgConfig
 from orgstate.model.fields import DIRECTIVES
 from orgstate.model.live import LiveMember, TenantState
-from orgstate.rules.catalogue import RuleId
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS, duplicates, item_at, list_at, organization_duplicates
 from orgstate.seating.static import resolve_static
 from orgstate.tenant.rows import department_columns

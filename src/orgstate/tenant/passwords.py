@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from orgstate.catalogue import RuleId
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.lark.codes import LarkCode
 from orgstate.lark.passwords import PASSWORD_RULE, RESETS_PER_DAY, VALID_PASSWORD, generate_password
-from orgstate.rules.catalogue import RuleId
 from orgstate.tenant.members import MemberOps
 
 
