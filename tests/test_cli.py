@@ -141,4 +141,4 @@ def test_a_usage_mistake_exits_1_not_2(tmp_path: Path, args: tuple[str, ...]) ->
     """Exit 2 means changes present or drift found: a typo in a CI step must not read as drift."""
     result = run_orgstate(*args, cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "Error:" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1, result.stderr

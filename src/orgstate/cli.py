@@ -21,6 +21,7 @@ from typing import Any, ClassVar, TypeVar
 import click
 
 from orgstate import __version__
+from orgstate.appliers.lookup import BY_ID
 from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
 from orgstate.config.schema import org_schema_text
 from orgstate.config.settings import (
@@ -36,20 +37,38 @@ from orgstate.errors import ConfigError, OrgstateError, UsageError
 from orgstate.executor.apply import ApplyResult, StopRequest, apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.export.document import export_document
-from orgstate.export.merge import merge_into
 from orgstate.export.split import write_split
-from orgstate.export.writer import HEADER, to_yaml, write_new
-from orgstate.pipeline import Checked, check, detect, make_plan, read_saved_plan, read_snapshot, reset_password
+from orgstate.export.writer import HEADER, refuse_existing, to_yaml, write_new
+from orgstate.pipeline import (
+    Checked,
+    check,
+    detect,
+    explain_object,
+    find_member,
+    make_plan,
+    merge_export,
+    read_audit_log,
+    read_saved_plan,
+    read_snapshot,
+    reset_password,
+)
 from orgstate.planner.plan import Plan
-from orgstate.render.audit import render_audit_log
+from orgstate.render.audit import FORMATS as AUDIT_FORMATS
+from orgstate.render.audit import NO_JOURNAL, render_audit
 from orgstate.render.diagnostics import render_text
 from orgstate.render.drift import summary_line
 from orgstate.render.escape import for_terminal
 from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
-from orgstate.render.progress import reporter_for_terminal
+from orgstate.render.progress import progress_for_terminal, reporter_for_terminal
 from orgstate.render.registry import Report, formats, render
 from orgstate.statestore import open_store
-from orgstate.statestore.store import describe_lock, format_duration, this_holder
+from orgstate.statestore.store import (
+    DEFAULT_STATE,
+    describe_lock,
+    format_duration,
+    open_existing_store,
+    this_holder,
+)
 from orgstate.tenant import Tenant
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from orgstate.tenant.snapshot import read_state
@@ -133,13 +152,26 @@ backend_option = click.option(
 )
 
 
+# -target and -out: the single-dash spellings Terraform users type, as aliases.
+target_option = click.option(
+    "--target",
+    "-target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Plan only this object (member.ID, department.ID, user_group.ID) and what it depends on "
+    "(repeatable); for exceptional cases, not routine use.",
+)
+
+
 @cli.command("plan")
 @config_option
 @backend_option
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply.")
+@click.option("--out", "-out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply.")
 @format_option("plan")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
 @click.option("--allow-removals", type=click.IntRange(min=0), help="Allow up to N destructive changes.")
+@target_option
 def plan_command(
     paths: tuple[Path, ...],
     backend_url: str,
@@ -147,15 +179,20 @@ def plan_command(
     output_format: str,
     detailed_exitcode: bool,
     allow_removals: int | None,
+    targets: tuple[str, ...],
 ) -> int:
-    """Diff the configuration against the live tenant and show the changes."""
+    """Diff the configuration against the live tenant and show the changes.
+
+    A refresh-only view (what changed in the tenant, without planning) is `orgstate drift`.
+    """
     checked = check(config_paths(paths))
     _RETAINED.append(checked)
     if _rejected(checked, output_format):
         return 1
-    with closing(open_backend(backend_url)) as backend:
+    progress = progress_for_terminal()
+    with closing(open_backend(backend_url, progress)) as backend:
         snapshot = read_snapshot(checked, backend)
-        plan = make_plan(checked, backend, snapshot, backend_url, allow_removals)
+        plan = make_plan(checked, backend, snapshot, backend_url, allow_removals, targets, progress)
     _RETAINED.extend((snapshot, plan))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +262,7 @@ lock_timeout_option = click.option(
     show_default=True,
     help="Where files of generated passwords (mode 0600) go.",
 )
+@target_option
 def apply(
     plan_file: Path | None,
     paths: tuple[Path, ...],
@@ -234,20 +272,24 @@ def apply(
     auto_approve: bool,
     allow_removals: int | None,
     passwords_dir: Path,
+    targets: tuple[str, ...],
 ) -> int:
     """Carry out a saved plan, or plan and ask before carrying it out."""
     if plan_file is not None and paths:
         raise UsageError("give a saved plan or -f, not both")
+    if plan_file is not None and targets:
+        raise UsageError("a saved plan is applied as it was made: give --target to plan --out instead")
     source = read_saved_plan(plan_file, backend_url) if plan_file is not None else check(config_paths(paths))
     _RETAINED.append(source)
     if isinstance(source, Checked) and _rejected(source, "text"):
         return 1
-    with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
+    progress = progress_for_terminal()
+    with closing(open_backend(backend_url, progress)) as backend, closing(open_store(state_url)) as store:
         if isinstance(source, Plan):
             plan = source
         else:
             snapshot = read_snapshot(source, backend)
-            plan = make_plan(source, backend, snapshot, backend_url, allow_removals)
+            plan = make_plan(source, backend, snapshot, backend_url, allow_removals, targets, progress)
             _RETAINED.extend((snapshot, plan))
             click.echo(render("plan", "text", plan, use_colour()), color=use_colour())
             if plan.applyable and plan.has_changes:
@@ -363,14 +405,63 @@ def _report_apply(plan: Plan, result: ApplyResult) -> None:
         click.echo("Run apply again to retry what failed or did not run; completed changes are not repeated.")
 
 
+class Since(click.ParamType):
+    """A moment: a date (2026-12-01), a timestamp (2026-12-01T09:30, UTC unless it gives
+    an offset) or a duration back from now (30m, 2h, 7d, 1w)."""
+
+    name = "since"
+    AGO = re.compile(r"(\d+)(m|h|d|w)")
+    UNITS: ClassVar[dict[str, str]] = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        text = str(value).strip()
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            if not text or self.AGO.sub("", text):
+                self.fail(f"{value!r} is not a date (2026-12-01), a timestamp or a duration like 2h or 7d", param, ctx)
+            parts = self.AGO.findall(text)
+            return dt.datetime.now(dt.UTC) - sum(
+                (dt.timedelta(**{self.UNITS[unit]: int(count)}) for count, unit in parts), dt.timedelta()
+            )
+        return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
+
+
 @cli.command("log")
 @state_option
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
-def log_command(state_url: str | None, limit: int) -> None:
-    """Show the audit log of applied operations."""
-    with closing(open_store(state_url)) as store:
-        entries = store.entries(limit)
-    click.echo(render_audit_log(entries))
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many, the latest.")
+@click.option(
+    "--format", "output_format", type=click.Choice(AUDIT_FORMATS), default=AUDIT_FORMATS[0], show_default=True
+)
+@click.option(
+    "--since", type=Since(), metavar="WHEN", help="Entries from then on: 2026-12-01, 2026-12-01T09:30 (UTC), 2h, 7d."
+)
+@click.option("--plan", "plan_id", metavar="PLAN_ID", help="Entries of this plan only.")
+@click.option(
+    "--address",
+    "addresses",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Entries about this object only, e.g. member.alice or lock (repeatable).",
+)
+def log_command(
+    state_url: str | None,
+    limit: int,
+    output_format: str,
+    since: dt.datetime | None,
+    plan_id: str | None,
+    addresses: tuple[str, ...],
+) -> None:
+    """Show the audit log: applied changes, password resets, broken locks. Reads the state
+    store without creating it: with none yet, says so and exits 0."""
+    entries = read_audit_log(state_url, limit, since=since, plan_id=plan_id, addresses=addresses)
+    if entries is None and output_format == "text":
+        click.echo(NO_JOURNAL.format(where=DEFAULT_STATE))
+        return
+    filtered = since is not None or plan_id is not None or bool(addresses)
+    click.echo(render_audit(entries or [], output_format, filtered))
 
 
 @cli.command()
@@ -383,7 +474,10 @@ def log_command(state_url: str | None, limit: int) -> None:
 )
 def unlock(lock_id: str, state_url: str | None, force: bool) -> None:
     """Break the apply lock of a run that died; a live holder needs --force."""
-    with closing(open_store(state_url)) as store:
+    existing = open_existing_store(state_url)  # where there is no state store, unlock creates none
+    if existing is None:
+        raise OrgstateError(f"no lock {lock_id}; no lock is held (there is no state store yet)")
+    with closing(existing) as store:
         lock = store.current_lock()
         if lock is None or lock.id != lock_id:
             held = f"; the lock now is {lock.id}, held by {lock.holder}" if lock else "; no lock is held"
@@ -426,7 +520,9 @@ def _confirm_force_unlock(lock_id: str, why: str) -> None:
 @click.option(
     "--send",
     type=click.Choice(["email", "phone", "self"]),
-    help="Have the tenant deliver the password instead of writing a file.",
+    help="Have the tenant send the new password instead of writing a file: email, to the member's email on "
+    "record; phone, by text message to the member's phone; self, to your own (the acting admin's) registered "
+    "work email, for you to hand over. The lark backend cannot send (the Open API has no such call).",
 )
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="A new file for the password (0600).")
 @backend_option
@@ -434,10 +530,39 @@ def _confirm_force_unlock(lock_id: str, why: str) -> None:
 def reset_password_command(
     member: str, send: str | None, out: Path | None, backend_url: str, state_url: str | None
 ) -> None:
-    """Reset a member's login password (business-email logins only)."""
-    with closing(open_backend(backend_url)) as backend, closing(open_store(state_url)) as store:
-        delivery = reset_password(backend, store, backend_url, member, send, out, Path(DEFAULT_PASSWORDS_DIR))
-    click.echo(f"The password of {member} was reset and {delivery}.")
+    """Reset a member's login password (business-email logins only).
+
+    MEMBER is a User ID, a work or business email, or a phone (+15550100002, or as the
+    configuration writes it); one that names several members is refused, listing them."""
+    progress = progress_for_terminal()
+    with closing(open_backend(backend_url, progress)) as backend:
+        match = find_member(backend, member)  # before the state store opens: a miss creates nothing
+        if match.by != BY_ID:
+            click.echo(for_terminal(f"'{member}' is member {match.describe()}, by {match.by}."))
+        member_id = match.member.id
+        with closing(open_store(state_url)) as store:
+            delivery = reset_password(backend, store, backend_url, member_id, send, out, Path(DEFAULT_PASSWORDS_DIR))
+    click.echo(for_terminal(f"The password of {member_id} was reset and {delivery}."))
+
+
+@cli.command("explain")
+@click.argument("address")
+@config_option
+@backend_option
+@format_option("explain")
+def explain_command(address: str, paths: tuple[Path, ...], backend_url: str, output_format: str) -> int:
+    """Show one object (member.ID, department.ID, user_group.ID): its declared and live
+    values side by side, where a member's seat comes from and why, its planned changes and
+    the diagnostics about it."""
+    checked = check(config_paths(paths))
+    _RETAINED.append(checked)
+    if _rejected(checked, output_format):
+        return 1
+    with closing(open_backend(backend_url, progress_for_terminal())) as backend:
+        snapshot = read_snapshot(checked, backend)
+        explanation = explain_object(checked, backend, snapshot, backend_url, address)
+    click.echo(render("explain", output_format, explanation, use_colour()), color=use_colour())
+    return 0
 
 
 @cli.command()
@@ -446,60 +571,90 @@ def reset_password_command(
 @format_option("drift")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to a file.")
 def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Path | None) -> int:
-    """Report where the live tenant differs from the configuration: exit 2 on drift, 0 when clean."""
+    """Report where the live tenant differs from the configuration: exit 2 on drift, 0 when clean.
+
+    Items are grouped by kind (changed, unmanaged, missing, pending offboarding), then
+    by object type and field, each marked with the symbol of what a plan would do.
+    Text and markdown list the first items of a long group (markdown stays under
+    GitHub's comment limit); --format json or --out holds them all. With --out, the
+    summary line goes to standard output and the notice to standard error."""
     checked = check(config_paths(paths))
     _RETAINED.append(checked)
     if _rejected(checked, output_format):
         return 1
-    with closing(open_backend(backend_url)) as backend:
+    progress = progress_for_terminal()
+    with closing(open_backend(backend_url, progress)) as backend:
         snapshot = backend.read_snapshot()
-        report = detect(checked, backend, snapshot, backend_url)
+        report = detect(checked, backend, snapshot, backend_url, progress)
     _RETAINED.append(snapshot)
     text = render("drift", output_format, report)
     if out is None:
         click.echo(text)
     else:
         write_new(out, text if text.endswith("\n") else text + "\n")
-        click.echo(f"{summary_line(report)} Report written to {out}.")
+        # The summary is the result (standard output); the notice, as plan's, goes to standard error.
+        click.echo(summary_line(report))
+        click.echo(f"Report written to {for_terminal(out)}.", err=True)
     return 2 if report.has_drift else 0
 
 
 @cli.command("export")
 @backend_option
-@click.option("-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=False), help="Write a new file.")
+@click.option(
+    "-o", "--out", "out", type=click.Path(path_type=Path, dir_okay=False), help="Write a new file (see --force)."
+)
 @click.option(
     "--merge",
     "merge",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Update this hand-written file in place, keeping its comments and order.",
+    help="Update this hand-written file (and the seat lists it names) in place, rewriting only what"
+    " differs from the tenant and keeping every comment and untouched line.",
 )
 @click.option(
     "--split",
     "split",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Write one file per department into this directory.",
+    help="Write one file per department into this directory; files it wrote before and no"
+    " longer exports are removed, files it did not write are left alone.",
 )
-def export_command(backend_url: str, out: Path | None, merge: Path | None, split: Path | None) -> None:
-    """Write the live tenant as configuration (YAML)."""
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing -o file, or --split files that export did not write.",
+)
+def export_command(backend_url: str, out: Path | None, merge: Path | None, split: Path | None, force: bool) -> None:
+    """Write the live tenant as configuration (YAML). See docs/adoption.md."""
     if sum(option is not None for option in (out, merge, split)) > 1:
         raise UsageError("choose one of -o, --merge and --split")
-    with closing(open_backend(backend_url)) as backend:
-        document = export_document(backend.read_snapshot())
+    if out is not None and not force:
+        refuse_existing(out)
+    progress = progress_for_terminal()
+    with closing(open_backend(backend_url, progress)) as backend:
+        snapshot = backend.read_snapshot()
+    document = export_document(snapshot)
     header = HEADER.format(backend=backend_url)
     if merge is not None:
-        changes = merge_into(merge, document)
+        with progress.phase(f"Merging into {merge}"):
+            changes = merge_export(merge, snapshot)
         summary = f"{len(changes)} change(s)" if changes else "nothing to change"
         click.echo(f"Merged into {for_terminal(merge)}: {summary}")
         for change in changes:
             click.echo(f"  {for_terminal(change)}")
     elif split is not None:
-        for path in write_split(split, document, header):
+        with progress.phase(f"Writing {split}"):
+            written, removed = write_split(split, document, header, force)
+        for path in written:
             click.echo(f"wrote {for_terminal(path)}")
+        for path in removed:
+            click.echo(f"removed {for_terminal(path)} (no longer exported)")
     elif out is not None:
-        write_new(out, to_yaml(document, header))
+        with progress.phase(f"Writing {out}"):
+            write_new(out, to_yaml(document, header))
         click.echo(f"wrote {for_terminal(out)}")
     else:
-        click.echo(to_yaml(document, header), nl=False)
+        with progress.phase("Writing the configuration"):
+            text = to_yaml(document, header)
+        click.echo(text, nl=False)
 
 
 @cli.command()
@@ -627,9 +782,9 @@ def local_show(db_path: Path, output_format: str) -> None:
 
 # orgstate.toml setting -> (the option it is the default of, the commands that take it)
 SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "backend": ("backend_url", ("plan", "apply", "drift", "export", "reset-password")),
+    "backend": ("backend_url", ("plan", "apply", "drift", "export", "reset-password", "explain")),
     "state": ("state_url", ("apply", "log", "unlock", "reset-password")),
-    "config": ("paths", ("validate", "plan", "apply", "drift")),
+    "config": ("paths", ("validate", "plan", "apply", "drift", "explain")),
 }
 
 
@@ -650,10 +805,15 @@ def run(args: Sequence[str] | None = None) -> int:
     """Run the command line (`args`, else the process's) and return its exit code; the
     one error boundary."""
     try:
-        code = cli.main(args=args, standalone_mode=False, default_map=default_map(read_settings()))
+        settings = default_map(read_settings())
+        code = cli.main(args=args, prog_name="orgstate", standalone_mode=False, default_map=settings)
     except click.ClickException as exc:
-        exc.show()
-        return 1  # every error exits 1; click's 2 would read as "changes present" or "drift"
+        # One line, and exit 1: click's 2 would read as "changes present" or "drift".
+        message = " ".join(exc.format_message().split())
+        if isinstance(exc, click.UsageError) and exc.ctx is not None:
+            message += f" (see: {exc.ctx.command_path} --help)"
+        click.echo(for_terminal(f"error: {message}"), err=True)
+        return 1
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 1

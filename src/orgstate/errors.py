@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class TenantError(OrgstateError):
     `reason` is the message with the rule id but without the code (the emulator's `msg`).
     """
 
-    def __init__(self, kind: ErrorKind, message: str, code: int | None = None, *, rule: str | None = None) -> None:
+    def __init__(self, kind: ErrorKind, message: str, code: int | None = None, *, rule: RuleId | None = None) -> None:
         reason = message if rule is None else f"{message} ({rule})"
         super().__init__(reason if code is None else f"{reason} (Lark code {code})")
         self.kind = kind

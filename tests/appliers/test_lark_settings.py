@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from orgstate.appliers.lark import LarkBackend
+from orgstate.appliers.urls import lark_origin
 from orgstate.errors import UsageError
 from tests.conftest import EXAMPLES, ROOT
 
@@ -76,3 +77,42 @@ def test_the_command_line_says_so_in_one_line_and_exits_1(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert result.stderr.strip() == "error: LARK_MAX_ATTEMPTS must be a positive whole number, not 'zero'"
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://open.larksuite.com/", "https://open.larksuite.com"),
+        ("https://OPEN.larksuite.com:8443", "https://open.larksuite.com:8443"),
+        ("http://127.0.0.1:18777", "http://127.0.0.1:18777"),
+        ("http://localhost:9/", "http://localhost:9"),
+        ("http://[::1]:80", "http://[::1]:80"),
+    ],
+)
+def test_a_lark_url_names_the_open_apis_origin(url: str, origin: str) -> None:
+    assert lark_origin(url) == origin
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "127.0.0.1:18777",  # no scheme
+        "http://open.larksuite.com",  # the app secret in clear text over the network
+        "ftp://open.larksuite.com",
+        "https://open.larksuite.com/open-apis",
+        "https://open.larksuite.com?x=1",
+        "https://open.larksuite.com#x",
+        "https://open.larksuite.com:99999",
+        "https://[::1",
+        "https://",
+    ],
+)
+def test_any_other_lark_url_is_refused_before_anything_is_sent(url: str) -> None:
+    with pytest.raises(UsageError, match=r"expected lark:https://HOST\[:PORT\]"):
+        lark_origin(url)
+
+
+def test_a_lark_url_holding_a_password_is_not_quoted_back() -> None:
+    with pytest.raises(UsageError) as refused:
+        lark_origin("https://admin:hunter2@open.larksuite.com")
+    assert "hunter2" not in str(refused.value) and "admin" not in str(refused.value)

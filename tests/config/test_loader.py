@@ -91,12 +91,27 @@ def test_document_shape_errors(check_yaml: Callable[[str], list], text: str, mes
         (
             "{id: alice, name: A, department: eng, phone: 15550100001}",
             "members[0].phone",
-            'expected text, found the number 15550100001; quote it ("15550100001")',
+            'a phone number needs its country code, e.g. "+15550100001"',
         ),
         (
             "{id: alice, name: A, department: eng, phone: '555-0100'}",
             "members[0].phone",
-            "is not a phone number in E.164 form",
+            'a phone number needs its country code, e.g. "+5550100"',
+        ),
+        (
+            "{id: alice, name: A, department: eng, phone: '+1 555 01'}",
+            "members[0].phone",
+            "'+1 555 01' is not a possible phone number (country code and length)",
+        ),
+        (
+            "{id: alice, name: A, department: eng, phone: '+15550100001', hide_phone: yes}",
+            "members[0].hide_phone",
+            "expected true or false, found 'yes'",
+        ),
+        (
+            "{id: alice, name: A, department: eng, phone: '+15550100001', employee_id: ''}",
+            "members[0].employee_id",
+            "may not be empty",
         ),
         ("{id: al ice, name: A, department: eng, phone: '+15550100001'}", "members[0].id", "is not an id"),
         (

@@ -1,5 +1,6 @@
-"""Drift: changed fields, unmanaged and missing objects, in every format, and the exit
-codes a scheduled job relies on (2 on drift, 0 when clean)."""
+"""Drift: changed fields, unmanaged and missing objects, members pending offboarding, in
+every format, and the exit codes a scheduled job relies on (2 on drift, 0 when clean).
+How the report reads at any size is tests/drift/test_drift_report.py."""
 
 from __future__ import annotations
 
@@ -42,12 +43,15 @@ def test_each_kind_of_drift() -> None:
     config["members"].append(member("newbie", seat="pro"))  # missing
     config["policy"]["members"] = "additive"  # a plan would leave the intruder alone; drift still shows it
     live["departments"].append({"id": "shadow", "name": "Shadow"})
+    live["members"].append(member("leaver"))  # offboarded by the configuration, still live
+    config["offboarding"] = [{"id": "leaver"}]
     assert drift_of(config, live) == [
         ("changed", "member.dev", "status"),
         ("changed", "member.lead", "job.title"),
         ("unmanaged", "department.shadow", None),
         ("unmanaged", "member.intruder", None),
         ("missing", "member.newbie", None),
+        ("offboarding", "member.leaver", None),
     ]
 
 
@@ -56,11 +60,55 @@ def test_a_changed_field_names_live_and_declared_values() -> None:
     assert config is not None
     report = detect_drift(config, load_fixture(EXAMPLES / "tenant.yaml"), "local:x")
     assert (
-        DriftItem("changed", "member.bob", "job.title", "Site Reliability Engineer", "Senior Site Reliability Engineer")
+        DriftItem(
+            "changed",
+            "member.bob",
+            "job.title",
+            "Site Reliability Engineer",
+            "Senior Site Reliability Engineer",
+            name="Bob Martin",
+            department="eng-platform",
+        )
         in report.items
     )
-    assert report.summary == {"changed": 21, "unmanaged": 4, "missing": 6}
+    assert report.summary == {"changed": 21, "unmanaged": 3, "missing": 6, "offboarding": 1}
+    assert report.organization == "Acme Robotics"
     assert report.ignored == ("member.svc-backup",)
+
+
+def test_a_pending_rename_is_one_changed_id_as_the_plan_has_it() -> None:
+    """`lead` declared as `lead.ng` (renamed_from), with a new name and `dev` managed by the new
+    id: the id and the name change at the new address, nothing is missing or unmanaged, and
+    what names the member (a manager, a leader, a group) follows the rename."""
+    live = live_state(user_groups=[{"id": "ship", "name": "Ship", "members": ["lead", "dev"]}])
+    config = declaring(live)
+    config["members"][3] |= {"id": "lead.ng", "renamed_from": "lead", "name": "Lead Ng"}
+    config["members"][4]["job"] = {"manager": "lead.ng"}
+    config["departments"][1]["leader"] = "lead.ng"
+    config["user_groups"][0]["members"] = ["lead.ng", "dev"]
+    report = detect_drift(
+        OrgConfig.model_validate(config), TenantState.model_validate(live), "local:x", created_at="2026-11-21T22:00:00Z"
+    )
+    department = config["members"][3]["department"]
+    assert report.items == (
+        DriftItem("changed", "member.lead.ng", "id", "lead", "lead.ng", "Lead Ng", department),
+        DriftItem("changed", "member.lead.ng", "name", "Lead", "Lead Ng", "Lead Ng", department),
+    )
+    assert "    ~ member.lead.ng (Lead Ng) id: live lead, declared lead.ng" in render_drift_text(report)
+    assert "| `member.lead.ng` | Lead Ng | id | lead | lead.ng |" in render_drift_markdown(report)
+    assert json.loads(render_drift_json(report))["items"][0] == {
+        "kind": "changed",
+        "address": "member.lead.ng",
+        "field": "id",
+        "live": "lead",
+        "declared": "lead.ng",
+        "name": "Lead Ng",
+        "department": department,
+    }
+    assert (
+        '<td class="object"><code class="address">member.lead.ng</code><span class="name">Lead Ng</span></td>'
+        '<td class="field">id</td><td class="live">lead</td><td class="declared">lead.ng</td>'
+    ) in render_drift_html(report)
 
 
 @pytest.fixture
@@ -86,7 +134,8 @@ def test_an_out_of_band_change_is_reported_with_its_field(applied: Path, output_
     output = result.stdout
     if output_format == "json":
         document = json.loads(output)
-        assert document["drift"] is True and document["summary"] == {"changed": 1, "unmanaged": 0, "missing": 0}
+        assert document["drift"] is True
+        assert document["summary"] == {"changed": 1, "unmanaged": 0, "missing": 0, "offboarding": 0}
         (item,) = document["items"]
         assert item == {
             "kind": "changed",
@@ -94,6 +143,8 @@ def test_an_out_of_band_change_is_reported_with_its_field(applied: Path, output_
             "field": "phone",
             "live": "+15559999999",
             "declared": "+15550100015",
+            "name": "Bob Martin",
+            "department": "eng-platform",
         }
     else:
         assert "member.bob" in output and "phone" in output and "+15559999999" in output
@@ -104,7 +155,9 @@ def test_drift_can_be_written_to_a_file(applied: Path) -> None:
         db.execute("UPDATE departments SET name = 'Money' WHERE id = 'finance'")
     result = run_orgstate("drift", "-f", ORG, "--format", "html", "--out", "drift.html", cwd=applied)
     assert result.returncode == 2
-    assert result.stdout.strip() == "Drift: 1 changed, 0 unmanaged, 0 missing Report written to drift.html."
+    # The summary is the result, on standard output; the notice is on standard error, as plan's.
+    assert result.stdout == "Drift: 1 changed\n"
+    assert result.stderr.splitlines()[-1] == "Report written to drift.html."
     assert "Money" in (applied / "drift.html").read_text()
 
 

@@ -1,30 +1,34 @@
 """Drift and plan agree change for change, over generated configurations and tenants
-(the plan-fidelity cases, with out-of-band edits, policies, ignore globs and a backend
-with or without group seats).
+(the plan-fidelity cases, with out-of-band edits, policies, ignore globs, a member
+renamed (`renamed_from`) and a backend with or without group seats).
 
 Both sides are read as (object address, field) pairs. A plan change touches: an
 update each of its fields; a suspend or resume `status` of its member; a seat change
 `seat` of its member; a group membership change `members/<member>` of its group; a
-create, restore, delete or transfer its object as a whole. A `changed` drift item is
-its pair, but `members` is one pair per member joining or leaving the group. For the
-same configuration and tenant:
+create, restore, delete or transfer its object as a whole. A change is read at the
+address it leaves its object at: a rename (an update of `id`) is planned at the old
+id, and drift names the member by the new one, as every other change of it does. A
+`changed` drift item is its pair, but `members` is one pair per member joining or
+leaving the group. For the same configuration and tenant:
 
 - Every `changed` pair is one the plan touches, and every `missing` object one it
   creates or restores, unless an error diagnostic on that address refuses the change.
   A member leaving a group is no change of the group when the plan deletes the member
   (that takes them out of every group), nor under `policy.user_groups: additive`.
-- An `unmanaged` object under an authoritative policy (a member also under an
-  additive one, with an offboarding entry) is one the plan deletes (a member: suspends
-  or deletes, as `policy.removal.action` says; one already suspended needs no
-  suspend), unless an error refuses it. Otherwise the plan leaves it: no change
-  touches it.
+- An `unmanaged` object under an authoritative policy is one the plan deletes (a
+  member: suspends or deletes, as `policy.removal.action` says; one already suspended
+  needs no suspend), unless an error refuses it. Otherwise the plan leaves it: no
+  change touches it.
+- A member pending `offboarding` (live, with an offboarding entry, under any policy)
+  is one the plan deletes or suspends in the same way, unless an error refuses it; and
+  no member with an offboarding entry is `unmanaged`.
 - Every pair a plan touches, under any policy, is a `changed` pair, or its object is
-  `missing` or `unmanaged`; but a seat change that leaves a member's seat as it is
+  `missing`, `unmanaged` or pending `offboarding`; but a seat change that leaves a member's seat as it is
   live (a seat held through a group given to the member as their own, or a seat a
   group gave by itself released) is the planner's own bookkeeping, not drift.
 
-Pending renames (`renamed_from`) are not generated: drift shows them as the new id
-missing and the old one unmanaged, the plan as one update of the id."""
+The live tenant is read, as both sides read it, with the renamed members under their
+new ids."""
 
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ from orgstate.drift.detect import DriftItem, DriftReport, detect_drift
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Change, MemberUpdate
 from orgstate.planner.context import ALL_CAPABILITIES, PlanOptions
 from orgstate.planner.plan import Plan
 from tests.executor.test_plan_fidelity import scenario
@@ -49,11 +53,31 @@ WHOLE = None
 POLICY = {"member": "members", "department": "departments", "user_group": "user_groups"}
 
 
+def _rename_one(draw: st.DrawFn, config: dict[str, Any], live: dict[str, Any]) -> None:
+    """Maybe declare one live member under a new id, renamed from the old one, and
+    every reference to them with it."""
+    present = {m["id"] for m in live["members"] if m["status"] != "deleted"}
+    candidates = [m["id"] for m in config["members"] if m["id"] in present]
+    if not candidates or not draw(st.booleans()):
+        return
+    old = draw(st.sampled_from(candidates))
+    new = f"{old}.ng"
+    for member in config["members"]:
+        if member["id"] == old:
+            member.update(id=new, renamed_from=old)
+    for group in config["user_groups"]:
+        group["members"] = [new if m == old else m for m in group["members"]]
+    for entry in config["offboarding"]:
+        if entry["transfer"]["docs"] == old:
+            entry["transfer"]["docs"] = new
+
+
 @st.composite
 def drifted(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], frozenset[str]]:
     """A plan-fidelity case, edited out of band, under drawn policies and ignore globs,
     and the capabilities of the backend that reads it."""
     config, live = copy.deepcopy(draw(scenario()))
+    _rename_one(draw, config, live)
     policy = config["policy"]
     for section in POLICY.values():
         policy[section] = draw(st.sampled_from(["authoritative", "additive"]))
@@ -95,6 +119,8 @@ def drifted(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], frozenset[
 def _touched(change: Change) -> list[tuple[str, str | None]]:
     """The (object address, field) pairs a change touches; WHOLE for the object itself."""
     target = change.target
+    if isinstance(change, MemberUpdate):
+        return [(f"member.{change.new_id}", field) for field in change.fields]
     if target.type == "seat":
         return [(f"member.{target.id}", "seat")]
     if target.type == "group_member":
@@ -122,13 +148,23 @@ def _seat_after(change: Change) -> str | None:
 
 def _is_kept(config: OrgConfig, address: str) -> bool:
     """Unmanaged objects an additive policy leaves alone."""
-    kind, _, object_id = address.partition(".")
-    if getattr(config.policy, POLICY[kind]) == "authoritative":
-        return False
-    return kind != "member" or object_id not in {entry.id for entry in config.offboarding}
+    kind, _, _ = address.partition(".")
+    return getattr(config.policy, POLICY[kind]) != "authoritative"
 
 
-def _check(config: OrgConfig, live: dict[str, Any], drift: DriftReport, plan: Plan) -> None:
+def _renamed(config: OrgConfig, live: dict[str, Any]) -> dict[str, Any]:
+    """The members and groups of the live tenant with the renamed members' new ids."""
+    new_id = {m.renamed_from: m.id for m in config.members if m.renamed_from is not None}
+    return {
+        "members": [
+            m | {"id": new_id.get(m["id"], m["id"])} if m["status"] != "deleted" else m for m in live["members"]
+        ],
+        "user_groups": [g | {"members": [new_id.get(m, m) for m in g["members"]]} for g in live["user_groups"]],
+    }
+
+
+def _check(config: OrgConfig, tenant: dict[str, Any], drift: DriftReport, plan: Plan) -> None:
+    live = _renamed(config, tenant)
     touched = {pair for change in plan.changes for pair in _touched(change)}
     objects = {address for address, _ in touched}
     refused = {d.address for d in plan.diagnostics if d.is_error}
@@ -136,6 +172,8 @@ def _check(config: OrgConfig, live: dict[str, Any], drift: DriftReport, plan: Pl
     changed = {pair for item in drift.items if item.kind == "changed" for pair in _drifted(item)}
     missing = {item.address for item in drift.items if item.kind == "missing"}
     unmanaged = {item.address for item in drift.items if item.kind == "unmanaged"}
+    offboarding = {item.address for item in drift.items if item.kind == "offboarding"}
+    offboarded = {f"member.{entry.id}" for entry in config.offboarding}
     live_members = {m["id"]: m for m in live["members"] if m["status"] != "deleted"}
 
     def leaves_group_alone(address: str, field: str | None) -> bool:
@@ -157,6 +195,8 @@ def _check(config: OrgConfig, live: dict[str, Any], drift: DriftReport, plan: Pl
         f"member.{m}" for m, state in live_members.items() if suspending and state["status"] == "suspended"
     }
     assert {address for address in unmanaged - kept - refused - needs_nothing if address not in objects} == set()
+    assert offboarding <= offboarded and not unmanaged & offboarded
+    assert {address for address in offboarding - refused - needs_nothing if address not in objects} == set()
 
     bookkeeping = {
         pair
@@ -164,7 +204,11 @@ def _check(config: OrgConfig, live: dict[str, Any], drift: DriftReport, plan: Pl
         if change.type == "seat" and live_members.get(change.target.id, {}).get("seat") == _seat_after(change)
         for pair in _touched(change)
     }
-    unexplained = {pair for pair in touched - bookkeeping if pair not in changed and pair[0] not in missing | unmanaged}
+    unexplained = {
+        pair
+        for pair in touched - bookkeeping
+        if pair not in changed and pair[0] not in missing | unmanaged | offboarding
+    }
     assert unexplained == set(), [c for c in plan.changes if set(_touched(c)) & unexplained]
 
 

@@ -43,7 +43,8 @@ def test_the_example_tenant_exports_to_a_configuration_with_nothing_to_do(tmp_pa
 
 def test_split_export_writes_a_file_per_department(tmp_path: Path) -> None:
     state = load_fixture(EXAMPLES / "tenant.yaml")
-    written = write_split(tmp_path / "org", export_document(state), "")
+    written, removed = write_split(tmp_path / "org", export_document(state), "")
+    assert removed == []
     names = sorted(path.name for path in written)
     assert names[0:2] == ["eng-platform.yaml", "eng-robotics.yaml"] and "org.yaml" in names
     assert all("\nmembers:" not in path.read_text() for path in written if path.name == "org.yaml")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from orgstate.appliers.lark.mapping import member_fields, user_body
 from orgstate.lark import fields as lark
 from orgstate.model.config import Job, MemberFields
@@ -52,3 +54,19 @@ def test_a_member_travels_to_the_api_and_back_unchanged() -> None:
     wanted = member.model_dump(mode="json")
     back = member_fields(user_body(wanted, {"level": "TEXT"}))
     assert MemberFields.model_validate({k: v for k, v in back.items() if k not in ("status", "seat")}) == member
+
+
+@pytest.mark.parametrize(
+    ("phone", "mobile"),
+    [("+8613800138020", "13800138020"), ("+15550100002", "+15550100002"), ("+85261234567", "+85261234567")],
+)
+def test_a_mainland_china_mobile_goes_without_its_country_code(phone: str, mobile: str) -> None:
+    """ "`+` prefix outside mainland China": the Open API's mobile, and back to E.164."""
+    assert lark.mobile_of(phone) == mobile
+    assert lark.phone_of(mobile) == phone
+
+
+def test_the_client_sends_and_reads_a_mainland_mobile_as_lark_writes_it() -> None:
+    assert user_body({"phone": "+8613800138020"}, {})["mobile"] == "13800138020"
+    user = {"user_id": "li", "name": "Li", "mobile": "13800138020", "department_ids": ["0"]}
+    assert member_fields(user)["phone"] == "+8613800138020"

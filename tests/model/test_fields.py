@@ -83,3 +83,14 @@ def test_a_flat_live_member_is_located_as_written() -> None:
     with pytest.raises(ValidationError) as caught:
         LiveMember.model_validate({**FLAT, "nmae": "x", "status": "gone", "job": {"title": 1}})
     assert sorted(error["loc"] for error in caught.value.errors()) == [("job", "title"), ("nmae",), ("status",)]
+
+
+@pytest.mark.parametrize("phone", [True, 15550100002, "5550100", "+1 555"])
+def test_a_flat_live_member_keeps_orgstates_own_error_types(phone: object) -> None:
+    """orgstate's own error types (a phone's) survive the flat relocation (found by the
+    fuzz harness: re-raising them as pydantic's known types failed with a KeyError)."""
+    with pytest.raises(ValidationError) as caught:
+        LiveMember.model_validate({**FLAT, "phone": phone})
+    (error,) = caught.value.errors()
+    assert error["loc"] == ("phone",)
+    assert "phone" in error["msg"] and "Input should" not in error["msg"]

@@ -7,13 +7,15 @@ import copy
 from typing import Any
 
 from orgstate.model.config import OrgConfig
+from orgstate.model.fields import MEMBER_FIELDS, Role
 from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
 from orgstate.planner.plan import Plan
 from tests.tenant.conftest import BASE
 
-LIVE_ONLY = ("status", "deleted_at", "resources")
+# What only a live member holds; its status too, which a configuration declares only when suspended.
+LIVE_ONLY = ("status", *(name for name, role in MEMBER_FIELDS.items() if role is Role.LIVE_ONLY))
 
 
 def live_state(**sections: Any) -> dict[str, Any]:

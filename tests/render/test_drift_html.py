@@ -14,6 +14,7 @@ import pytest
 
 from orgstate.drift.detect import DriftItem, DriftReport
 from orgstate.planner.plan import SeatUse
+from orgstate.render.drift import groups
 from orgstate.render.drift_html import NO_DRIFT, render_drift_html, seat_label
 
 SCRIPT = "<script>alert(1)</script>"
@@ -118,14 +119,36 @@ def parse(page: str) -> Node:
 def count(dom: Node, kind: str) -> int:
     node = dom.by_id(f"count-{kind}")
     assert node is not None, kind
-    return int(node.text.strip())
+    assert node.text.strip() == f"{int(node.attrs['data-count']):,}"
+    return int(node.attrs["data-count"])
+
+
+def cell_text(cell: Node) -> str:
+    """A cell's text; of the Object cell, the address alone (the name is beside it)."""
+    if "object" in cell.classes:
+        return cell.find_all("code", "address")[0].text
+    return cell.text.strip()
 
 
 def rows(dom: Node) -> list[tuple[str, list[str]]]:
-    table = dom.by_id("drift")
-    assert table is not None
-    body = table.find_all("tbody")[0]
-    return [(row.attrs["class"], [cell.text.strip() for cell in row.find_all("td")]) for row in body.find_all("tr")]
+    """(class, cells) of every item row, in page order, across the group tables."""
+    return [
+        (row.attrs["class"], [cell_text(cell) for cell in row.find_all("td")])
+        for table in dom.find_all("table", "drift")
+        for row in table.find_all("tr")
+        if row.attrs.get("class", "").startswith("drift-")
+    ]
+
+
+def page_order(report: DriftReport) -> list[DriftItem]:
+    """The items as the page groups them: by kind, object type and field, then department."""
+    return [
+        item
+        for group in groups(report.items)
+        for item in sorted(
+            group.items, key=lambda i: (i.department is None, report.departments.get(i.department or "", ""))
+        )
+    ]
 
 
 def check_report_dom(dom: Node, report: DriftReport) -> None:
@@ -135,7 +158,7 @@ def check_report_dom(dom: Node, report: DriftReport) -> None:
     assert dom.find_all("h1")[0].text == "orgstate drift report"
     for kind, number in report.summary.items():
         assert count(dom, kind) == number
-    assert [(cls, cells[1]) for cls, cells in rows(dom)] == [(f"drift-{i.kind}", i.address) for i in report.items]
+    assert [(cls, cells[1]) for cls, cells in rows(dom)] == [(f"drift-{i.kind}", i.address) for i in page_order(report)]
     chart = dom.by_id("seat-chart")
     assert chart is not None and chart.attrs["role"] == "img"
     groups = chart.find_all("g", "seat-plan")
@@ -163,11 +186,11 @@ def test_page_shows_the_report() -> None:
 @pytest.mark.parametrize(
     ("items", "expected"),
     [
-        ((), {"changed": 0, "unmanaged": 0, "missing": 0}),
-        (ITEMS, {"changed": 4, "unmanaged": 2, "missing": 1}),
+        ((), {"changed": 0, "unmanaged": 0, "missing": 0, "offboarding": 0}),
+        (ITEMS, {"changed": 4, "unmanaged": 2, "missing": 1, "offboarding": 0}),
         (
             (DriftItem("missing", "member.a"), DriftItem("missing", "member.b")),
-            {"changed": 0, "unmanaged": 0, "missing": 2},
+            {"changed": 0, "unmanaged": 0, "missing": 2, "offboarding": 0},
         ),
     ],
 )
@@ -346,15 +369,16 @@ def test_browser_shows_the_report(tmp_path: Path) -> None:
     )
     dom = parse(dumped.stdout)
     check_report_dom(dom, report)
-    assert {kind: count(dom, kind) for kind in ("changed", "unmanaged", "missing")} == {
+    assert {kind: count(dom, kind) for kind in ("changed", "unmanaged", "missing", "offboarding")} == {
         "changed": 4,
         "unmanaged": 2,
         "missing": 1,
+        "offboarding": 0,
     }
     assert rows(dom) == [
         ("drift-changed", ["Changed", "department.sales-emea", "name", "EMEA Sales", "Sales EMEA"]),
-        ("drift-changed", ["Changed", "member.luca", "seat", "\u2014", "pro-2026"]),
         ("drift-changed", ["Changed", "member.klara", "job.title", SCRIPT, "Account Executive"]),
+        ("drift-changed", ["Changed", "member.luca", "seat", "\u2014", "pro-2026"]),
         ("drift-changed", ["Changed", "user_group.field-sales", "members", "erin, frank", "erin, luca"]),
         ("drift-unmanaged", ["Unmanaged", "member.victor", "\u2014", "active", "\u2014"]),
         ("drift-unmanaged", ["Unmanaged", "user_group.old-project", "\u2014", "Old Project", "\u2014"]),

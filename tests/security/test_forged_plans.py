@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from orgstate.render.plan_json import PLAN_KEY_VARIABLE, seal
+from orgstate.render.plan_json import FORMAT_VERSION, PLAN_KEY_VARIABLE, seal
 from tests.conftest import EXAMPLES, ROOT
 
 KEY = "k" * 16 + "-a-key-the-attacker-does-not-have"
@@ -207,7 +207,7 @@ def test_a_file_that_is_no_plan_is_refused_in_one_line(job: Path, name: str) -> 
         result = apply(job, plan)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
-    assert line.startswith(f"error: {plan}: not an orgstate plan (format 1.2): "), line
+    assert line.startswith(f"error: {plan}: not an orgstate plan (format {FORMAT_VERSION}): "), line
 
 
 def test_the_plan_as_made_applies(made: Path, job: Path) -> None:

@@ -94,7 +94,10 @@ INDEXED = list(enumerate(CATALOGUE))
 TENANT_NAME = Hostile("tenant", "Acme \x1b]0;t\x07\u202e", "Acme \\u001b]0;t\\u0007\\u202e")
 FILE_NAME = Hostile("file", "m\x1b]0;f\x07\u202e.yaml", "m\\u001b]0;f\\u0007\\u202e.yaml")
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-ALLOWED_DETAILS = re.compile(r"<details><summary>[a-z_]+ \(\d+ changes?(, \d+ shown)?\)</summary>|</details>")
+# A plan's change types and a drift report's groups (`user_group name (52 items)`).
+ALLOWED_DETAILS = re.compile(
+    r"<details><summary>[a-z_]+( [a-z_.]+)? \([\d,]+ (changes?|items?)(, [\d,]+ shown)?\)</summary>|</details>"
+)
 
 
 def unsafe(text: str) -> list[str]:
@@ -254,8 +257,8 @@ def test_drift_text_shows_each_name_escaped_on_its_line(
     text = output(outputs, "drift-text", (2,))
     assert lines_with(text, f"~ user_group.g{number} name: live G{number} {hostile.shown}, declared G{number}")
     assert lines_with(text, f"~ user_group.c{number} name: live C{number}, declared C{number} {hostile.shown}")
-    assert lines_with(text, f"+ user_group.u{number} (live: U{number} {hostile.shown})")
-    assert lines_with(text, f"- user_group.n{number} (declared: N{number} {hostile.shown})")
+    assert lines_with(text, f"- user_group.u{number} (live: U{number} {hostile.shown})")
+    assert lines_with(text, f"+ user_group.n{number} (declared: N{number} {hostile.shown})")
     assert text.rstrip("\n").split("\n")[-1] == f"Drift: {2 * len(CATALOGUE)} changed, {len(CATALOGUE)} unmanaged, " + (
         f"{len(CATALOGUE)} missing"
     )
@@ -360,12 +363,15 @@ def test_plan_markdown_code_spans_read_back_to_the_names(
 
 
 def drift_table(dom: Node) -> dict[str, list[str]]:
-    [table] = dom.find_all("table")
-    [body] = table.find_all("tbody")
-    cells = [[cell.text for cell in row.find_all("td")] for row in body.find_all("tr")]
+    """The item rows of the group tables (the first table is the overview of counts)."""
+    cells = [
+        [cell.text for cell in row.find_all("td")]
+        for table in dom.find_all("table")[1:]
+        for row in table.find_all("tbody")[0].find_all("tr")
+    ]
     assert all(len(row) == 5 for row in cells), cells
     assert len(cells) == 4 * len(CATALOGUE)
-    return {row[1]: row for row in cells}
+    return {row[0]: row for row in cells}
 
 
 @pytest.mark.parametrize(("number", "hostile"), INDEXED, ids=IDS)
@@ -375,8 +381,8 @@ def test_drift_markdown_has_one_row_per_item_showing_the_name(
     table = drift_table(markdown_dom(output(outputs, "drift-markdown", (2,))))
     shown = hostile.shown.replace("@", "@\u200b")  # a zero-width space keeps GitHub from notifying anyone
     assert table[f"user_group.g{number}"] == [
-        "changed",
         f"user_group.g{number}",
+        f"G{number}",
         "name",
         f"G{number} {shown}",
         f"G{number}",
@@ -396,7 +402,9 @@ def test_drift_html_runs_nothing(outputs: dict[str, tuple[int, str]]) -> None:
     assert dom.find_all("script") == []
     assert [node.tag for node in dom.iter() if any(name.startswith("on") for name in node.attrs)] == []
     assert [svg.attrs.get("id") for svg in dom.find_all("svg")] == ["seat-chart"]
-    assert dom.find_all("details") == []
+    assert [d.attrs for d in dom.find_all("details")] == [
+        {"class": "group", "data-group": group} for group in ("user_group name", "user_group", "user_group")
+    ]
     assert len(rows(dom)) == 4 * len(CATALOGUE)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import insert, update
 from orgstate.statestore import Holder, Lock, LockHeld, LockLost, StateStore, open_store
 from orgstate.statestore.holder import host_id, process_start
 from orgstate.statestore.schema import locks
-from orgstate.statestore.store import LOCK_EXPIRY, LOCK_NAME, engine_for
+from orgstate.statestore.store import LOCK_EXPIRY, LOCK_NAME, engine_for, open_existing_store
 from tests.conftest import BACKENDS
 
 ELSEWHERE = Holder("ci", "runner-1", 4242, host_id="another-machine", process="123")
@@ -318,3 +318,30 @@ def test_the_holder_here_is_this_process() -> None:
         assert here.is_running() and here.process == process_start(here.pid)
     assert str(here).endswith(f"pid {here.pid}")
     assert Path("/proc").exists() == (here.host_id is not None)
+
+
+@BACKENDS
+def test_the_audit_log_filters_in_the_query(store: StateStore) -> None:
+    store.record("ci", "member.alice", "member.update", "updated", plan_id="plan-1", change_id="c0001")
+    store.record("ci", "member.bob", "member.update", "updated", plan_id="plan-1", change_id="c0002")
+    store.record("ci", "member.alice", "reset_password", "done")
+    store.record("ci", "lock", "unlock", "done", plan_id="plan-2")
+    assert [e.change_id for e in store.entries(plan_id="plan-1")] == ["c0001", "c0002"]
+    assert [e.action for e in store.entries(addresses=["member.alice"])] == ["member.update", "reset_password"]
+    assert [e.address for e in store.entries(addresses=["lock", "member.bob"])] == ["member.bob", "lock"]
+    assert [e.action for e in store.entries(plan_id="plan-1", addresses=["member.alice"])] == ["member.update"]
+    assert store.entries(since=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)) == []
+    assert len(store.entries(since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))) == 4
+    assert [e.address for e in store.entries(limit=1, addresses=["member.alice"])] == ["member.alice"]
+
+
+def test_a_read_only_open_creates_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:{tmp_path / 'nowhere' / 'state.db'}"
+    assert open_existing_store(url) is None
+    assert not (tmp_path / "nowhere").exists()
+    (tmp_path / "empty.db").touch()  # a file that holds no state store
+    assert open_existing_store(f"sqlite:{tmp_path / 'empty.db'}") is None
+    open_store(f"sqlite:{tmp_path / 'state.db'}").close()
+    existing = open_existing_store(f"sqlite:{tmp_path / 'state.db'}")
+    assert existing is not None and existing.entries() == []
+    existing.close()

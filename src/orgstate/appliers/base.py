@@ -6,12 +6,12 @@ holds, so running a plan twice, or resuming one, is safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from orgstate.errors import TenantError
-from orgstate.model.live import TenantState
+from orgstate.model.live import LiveMember, TenantState
 from orgstate.planner.changes import Change
 from orgstate.planner.plan import Plan
 
@@ -89,4 +89,16 @@ class LooksUpMembers(Protocol):
 
     def look_up_members(self, member_ids: Iterable[str]) -> None:
         """The declared members: a deleted one among them shows in the next snapshots."""
+        ...
+
+
+@runtime_checkable
+class FindsMembers(Protocol):
+    """A backend that finds members without reading the whole tenant (the Open API answers
+    for one User ID, and for emails and phones in batches); any other backend's members
+    are read from a snapshot."""
+
+    def find_members(self, member_id: str | None, emails: Collection[str], phones: Collection[str]) -> list[LiveMember]:
+        """The members with this User ID (live or deleted), or with one of these emails or
+        phones (as stored); the caller picks among them (appliers.lookup)."""
         ...

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from orgstate.appliers.base import Backend
+from orgstate.diagnostics import clip
 from orgstate.errors import UsageError
+from orgstate.progress import SILENT, Progress
 
 DEFAULT_BACKEND = "local:.orgstate/tenant.db"
 SCHEMES = ("local", "lark", "scim")
+# Where plain http may carry the app secret: this machine only (as lark-oapi allows).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LARK_FORM = "expected lark:https://HOST[:PORT] (http only for 127.0.0.1, localhost or ::1; no path, query or user)"
 
 
 def same_backend(first: str, second: str) -> bool:
@@ -23,16 +29,34 @@ def _canonical(url: str) -> str:
     return f"{scheme}:{rest.rstrip('/').lower()}"
 
 
-def open_backend(url: str) -> Backend:
+def open_backend(url: str, progress: Progress = SILENT) -> Backend:
+    """The backend `url` names; `progress` hears how its long reads and retries go."""
     scheme, separator, rest = url.partition(":")
     if not separator or scheme not in SCHEMES or not rest:
         raise UsageError(f"backend '{url}': expected local:PATH, lark:https://HOST or scim:https://HOST/scim/v2")
     if scheme == "local":
         from orgstate.appliers.local import LocalBackend
 
-        return LocalBackend(rest)
+        return LocalBackend(rest, progress=progress)
     if scheme == "lark":
         from orgstate.appliers.lark import LarkBackend
 
-        return LarkBackend(rest)
+        return LarkBackend(lark_origin(rest), progress=progress)
     raise UsageError(f"backend '{url}': the {scheme} backend is not available in this version")
+
+
+def lark_origin(rest: str) -> str:
+    """The Open API's origin (`https://host[:port]`) from a lark backend URL, or a
+    UsageError: the app secret goes only to an https host or to this machine. A URL
+    holding a user (and so perhaps a password) is not quoted back."""
+    wrong = UsageError(f"backend 'lark:{clip(rest)}': {LARK_FORM}" if "@" not in rest else f"backend: {LARK_FORM}")
+    try:
+        parts = urlsplit(rest)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        raise wrong from None
+    secure = parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
+    if not secure or not host or "@" in parts.netloc or parts.query or parts.fragment or parts.path not in ("", "/"):
+        raise wrong
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}{'' if port is None else f':{port}'}"

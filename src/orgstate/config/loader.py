@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from orgstate.catalogue import RuleId
+from orgstate.config.partial import PartialConfig, salvage
 from orgstate.config.schema_errors import schema_diagnostics
 from orgstate.config.sources import SourceFile, Sources
 from orgstate.config.yamlsafe import parse_yaml
@@ -34,6 +35,8 @@ class LoadedConfig:
     config: OrgConfig | None
     sources: Sources
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # When items fail the schema: the rest, for the static rules to check in the same run.
+    partial: PartialConfig | None = None
 
 
 def expand_paths(paths: Sequence[str | Path]) -> list[Path]:
@@ -136,6 +139,14 @@ def read_model(
     paths: Sequence[str | Path], model_type: type[M], max_bytes: int = MAX_FILE_BYTES
 ) -> tuple[M | None, Sources, list[Diagnostic]]:
     """Read, merge and validate YAML files into `model_type`, or say what is wrong."""
+    model, sources, diagnostics, _ = _read_validated(paths, model_type, max_bytes)
+    return model, sources, diagnostics
+
+
+def _read_validated(
+    paths: Sequence[str | Path], model_type: type[M], max_bytes: int
+) -> tuple[M | None, Sources, list[Diagnostic], ValidationError | None]:
+    """As `read_model`, with pydantic's errors when the files were read but failed the schema."""
     sources = Sources()
     diagnostics: list[Diagnostic] = []
     documents: list[tuple[int, dict[str, Any]]] = []
@@ -152,18 +163,20 @@ def read_model(
         else:
             documents.append((len(sources.files) - 1, document))
     if diagnostics:
-        return None, sources, diagnostics
+        return None, sources, diagnostics, None
     diagnostics = _merge(documents, sources)
     if diagnostics:
-        return None, sources, diagnostics
+        return None, sources, diagnostics, None
     try:
         model = model_type.model_validate(sources.merged)
     except ValidationError as exc:
         placed = sources.place(schema_diagnostics(exc, model_type, lambda loc: sources.to_local(loc)[0]))
-        return None, sources, sorted(placed, key=Diagnostic.sort_key)
-    return model, sources, []
+        return None, sources, sorted(placed, key=Diagnostic.sort_key), exc
+    return model, sources, [], None
 
 
 @gc_paused
 def load_config(paths: Sequence[str | Path], max_bytes: int = MAX_FILE_BYTES) -> LoadedConfig:
-    return LoadedConfig(*read_model(paths, OrgConfig, max_bytes))
+    config, sources, diagnostics, invalid = _read_validated(paths, OrgConfig, max_bytes)
+    partial = salvage(invalid, sources) if invalid is not None else None
+    return LoadedConfig(config, sources, diagnostics, partial)

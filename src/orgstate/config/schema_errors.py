@@ -20,7 +20,6 @@ from orgstate.suggest import did_you_mean
 PATTERN_MEANING = {
     "work_email": "an email address",
     "business_email": "an email address",
-    "phone": 'a phone number in E.164 form, like "+15550100001"',
     "country": "a two-letter country code, like US",
     "name": "a name without '/'",
 }
@@ -64,6 +63,68 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _found(value: Any) -> str:
+    """A value as the YAML that held it reads."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return _describe(value)
+
+
+def _text_expected(value: Any, ctx: dict[str, Any]) -> str:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f'expected text, found the number {value}; quote it ("{value}")'
+    return f"expected text, found {_found(value)}"
+
+
+def _too_short(value: Any, ctx: dict[str, Any]) -> str:
+    if ctx.get("min_length") == 1:
+        return "may not be empty"
+    return f"needs at least {ctx.get('min_length')} characters"
+
+
+# pydantic's error types -> orgstate's words: (value, the error's context) -> message.
+# Every type the configuration and fixture models can raise is here (tests/config/
+# test_schema_errors.py walks the models' fields to keep it so); the types orgstate
+# raises itself (the phone_* ones, value_error) carry their own words.
+WORDING: dict[str, Callable[[Any, dict[str, Any]], str]] = {
+    "string_type": _text_expected,
+    "string_too_short": _too_short,
+    "string_too_long": lambda v, c: f"is longer than {c.get('max_length')} characters",
+    "int_type": lambda v, c: f"expected a whole number, found {_found(v)}",
+    "int_parsing": lambda v, c: f"expected a whole number, found {_found(v)}",
+    "int_from_float": lambda v, c: f"expected a whole number, found {_found(v)}",
+    "int_parsing_size": lambda v, c: f"{_found(v)} is too large",
+    "float_type": lambda v, c: f"expected a number, found {_found(v)}",
+    "float_parsing": lambda v, c: f"expected a number, found {_found(v)}",
+    "finite_number": lambda v, c: f"expected a finite number, found {_found(v)}",
+    "greater_than_equal": lambda v, c: f"{_found(v)} is below the minimum of {c.get('ge')}",
+    "less_than_equal": lambda v, c: f"{_found(v)} is over the maximum of {c.get('le')}",
+    "greater_than": lambda v, c: f"{_found(v)} must be more than {c.get('gt')}",
+    "less_than": lambda v, c: f"{_found(v)} must be less than {c.get('lt')}",
+    "bool_type": lambda v, c: f"expected true or false, found {_found(v)}",
+    "bool_parsing": lambda v, c: f"expected true or false, found {_found(v)}",
+    "tuple_type": lambda v, c: f"expected a list, found {_found(v)}",
+    "list_type": lambda v, c: f"expected a list, found {_found(v)}",
+    "iterable_type": lambda v, c: f"expected a list, found {_found(v)}",
+    "too_long": lambda v, c: f"has {c.get('actual_length')} items; at most {c.get('max_length')} are allowed",
+    "too_short": lambda v, c: f"needs at least {c.get('min_length')} item{'' if c.get('min_length') == 1 else 's'}",
+    "dict_type": lambda v, c: f"expected a mapping, found {_found(v)}",
+    "model_type": lambda v, c: f"expected a mapping, found {_found(v)}",
+    "model_attributes_type": lambda v, c: f"expected a mapping, found {_found(v)}",
+    "none_required": lambda v, c: f"expected null, found {_found(v)}",
+}
+# Raised by orgstate's own validators (model/types.py), already in orgstate's words.
+OWN_WORDS = ("phone_type", "phone_country_code", "phone_number")
+
+
 def _message(item: dict[str, Any], root: type[BaseModel]) -> str:
     loc: DocPath = tuple(item["loc"])
     kind = item["type"]
@@ -84,13 +145,16 @@ def _message(item: dict[str, Any], root: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         meaning = PATTERN_MEANING.get(field, ID_MEANING)
         return f"{_describe(value)} is not {meaning}"
-    if kind == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f'expected text, found the number {value}; quote it ("{value}")'
     if kind.startswith(("date_", "datetime_")):
         return f"{_describe(value)} is not a date (YYYY-MM-DD)"
     if kind == "value_error":
         return str(item["msg"]).removeprefix("Value error, ")
-    return f"{item['msg']} (found {_describe(value)})" if "input" in item else str(item["msg"])
+    if kind in OWN_WORDS:
+        return str(item["msg"])
+    wording = WORDING.get(kind)
+    if wording is not None:
+        return wording(value, item.get("ctx") or {})
+    return f"{_found(value)} is not accepted here"
 
 
 def schema_diagnostics(

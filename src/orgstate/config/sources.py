@@ -42,11 +42,24 @@ class Sources:
     # top-level key -> the file index that declares it
     owners: dict[str, int] = field(default_factory=dict)
     merged: dict[str, Any] = field(default_factory=dict)
+    # For a configuration that left out items which failed the schema (config/partial.py):
+    # list path -> the merged document's index of each item kept.
+    renumbered: dict[DocPath, list[int]] = field(default_factory=dict)
+
+    def document_path(self, path: DocPath) -> DocPath:
+        """`path` in the merged document, where it is a path in a configuration with items left out."""
+        for prefix, positions in self.renumbered.items():
+            size = len(prefix)
+            index = path[size] if path[:size] == prefix and len(path) > size else None
+            if isinstance(index, int):
+                return (*prefix, positions[index], *path[size + 1 :])
+        return path
 
     def to_local(self, path: DocPath) -> tuple[int, DocPath]:
         """The file index and file-local path of a merged-document path."""
         if not path:
             return 0, ()
+        path = self.document_path(path)
         section = path[0]
         if section in LIST_SECTIONS and len(path) > 1 and isinstance(path[1], int) and section in self.items:
             entries = self.items[section]
@@ -62,6 +75,7 @@ class Sources:
 
     def address(self, path: DocPath) -> str | None:
         """`member.alice` for anything inside members[i], and so on."""
+        path = self.document_path(path)
         if len(path) < 2 or not isinstance(path[1], int):
             if len(path) >= 3 and path[:2] == ("org", "plans") and isinstance(path[2], int):
                 return self._item_address("plan", self.merged.get("org", {}).get("plans"), path[2])

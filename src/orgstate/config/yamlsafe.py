@@ -456,7 +456,9 @@ class _EventConstructor:
         parent = self.stack[-1]
         parent.size += size
         if isinstance(parent.value, dict):
-            parent.value[parent.pending_key] = value  # type: ignore[index]
+            # A mapping that awaits its key takes no value: _construct starts the key first.
+            assert parent.pending_key is not None
+            parent.value[parent.pending_key] = value
             parent.pending_key = None
         else:
             parent.value.append(value)

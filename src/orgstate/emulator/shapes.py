@@ -25,6 +25,7 @@ from orgstate.lark import fields as lark
 from orgstate.lark.codes import LarkCode
 from orgstate.model.config import Department, MailTransfer, Subscription, Transfers, UserGroup
 from orgstate.model.live import LiveMember
+from orgstate.model.types import DEPARTMENTS_PER_MEMBER_MAX
 from orgstate.tenant.departments import invalid
 
 IGNORED_ACCEPTORS = ("anycross_acceptor_user_id",)  # the engine holds no AnyCross resources
@@ -100,6 +101,8 @@ def member_changes(body: dict[str, Any], codec: IdCodec, field_types: dict[str, 
     """The engine fields (`patch_member` terms) that a create or patch body sends."""
     keys = lark.USER_KEYS
     changes: dict[str, Any] = {field: text(body, keys[field]) for field in lark.TEXT_FIELDS if keys[field] in body}
+    if changes.get("phone"):
+        changes["phone"] = lark.phone_of(changes["phone"])
     job: dict[str, Any] = {
         field: text(body, keys[f"job.{field}"]) for field in lark.JOB_TEXT_FIELDS if keys[f"job.{field}"] in body
     }
@@ -112,7 +115,7 @@ def member_changes(body: dict[str, Any], codec: IdCodec, field_types: dict[str, 
     if (key := keys["job.employment_date"]) in body:
         job["employment_date"] = None if body[key] in (None, "", 0) else lark.day(integer(body, key)).isoformat()
     if (key := keys["department"]) in body:
-        departments = [codec.department_in(d) for d in string_list(body, key, maximum=50)]
+        departments = [codec.department_in(d) for d in string_list(body, key, maximum=DEPARTMENTS_PER_MEMBER_MAX)]
         if not departments:
             raise bad(key, "a member belongs to at least one department")
         if ROOT_DEPARTMENT in departments:
@@ -199,6 +202,7 @@ def user_object(
             "open_id": open_id(member.id),
             "union_id": union_id(member.id),
             **{keys[field]: getattr(member, field) for field in lark.TEXT_FIELDS},
+            keys["phone"]: member.phone and lark.mobile_of(member.phone),
             keys["hide_phone"]: not member.hide_phone,
             keys["gender"]: lark.GENDER_CODES[member.gender],
             keys["department"]: [codec.department_out(d) for d in departments],

@@ -34,6 +34,7 @@ from orgstate.emulator.shapes import (
 from orgstate.errors import ApiError
 from orgstate.lark.codes import LarkCode
 from orgstate.lark.endpoints import RESOURCES_PAGE_MAX, USERS_BATCH_MAX, USERS_PAGE_MAX
+from orgstate.lark.fields import phone_of
 from orgstate.model.config import Member
 from orgstate.model.live import LiveMember
 from orgstate.tenant import AUTO
@@ -199,7 +200,7 @@ def batch_get_id(call: Call) -> dict[str, Any]:
                 row = call.tenant.one(
                     f"SELECT id, status FROM members WHERE {where} AND (status != 'deleted' OR ?2) "
                     "ORDER BY status = 'deleted', uid DESC LIMIT 1",
-                    (value, int(resigned)),
+                    (phone_of(value) if key == "mobile" else value, int(resigned)),
                 )
                 entry: dict[str, Any] = {key: value}
                 if row is not None:

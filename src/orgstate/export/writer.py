@@ -9,7 +9,20 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 
+from orgstate.errors import UsageError
+
 HEADER = "# Exported from {backend} by orgstate export.\n"
+
+
+def written_by_export(path: Path) -> bool:
+    """Whether the file opens with export's header line (so export may replace it)."""
+    start, end = HEADER.rstrip("\n").split("{backend}")
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            first = handle.readline().rstrip("\r\n")
+    except OSError:
+        return False
+    return first.startswith(start) and first.endswith(end)
 
 
 def yaml_writer() -> YAML:
@@ -38,6 +51,15 @@ def to_yaml(document: Any, header: str = "") -> str:
     buffer.write(header)
     yaml_writer().dump(styled(document), buffer)
     return buffer.getvalue()
+
+
+def refuse_existing(path: Path) -> None:
+    """`export -o` writes a new file: an existing one is replaced only with --force."""
+    if path.exists():
+        raise UsageError(
+            f"{path}: already exists; export -o writes a new file"
+            " (--force to replace it, --merge to update it in place)"
+        )
 
 
 def write_new(path: Path, text: str) -> None:

@@ -11,10 +11,16 @@ RATE_LIMITED_MSG) and the headers `x-ogw-ratelimit-limit` and `x-ogw-ratelimit-r
 `ENDPOINTS` lists every path the emulator serves, most specific first (the order
 in which paths are matched). `TIERS` maps each endpoint's name to its limits and
 `tier_for(method, path)` names the endpoint a request goes to, so that a client
-can pace itself by the same table:
+can pace itself by the same table. `api_path(name, **params)` is the path a client
+calls, so that no path is written out twice:
 
     >>> TIERS[tier_for("GET", "/open-apis/contact/v3/users/find_by_department")]
     Tier(per_minute=1000, per_second=50)
+    >>> api_path("contact.v3.user.get", user_id="ann")
+    '/open-apis/contact/v3/users/ann'
+
+The `orgstate_emulator.*` endpoints are the emulator's extensions, not Lark's: the
+emulator serves them and the `lark` backend calls them where they answer.
 """
 
 from __future__ import annotations
@@ -120,11 +126,18 @@ ENDPOINTS: tuple[tuple[Endpoint, Tier], ...] = (
 
 TIERS: dict[str, Tier] = {endpoint.name: tier for endpoint, tier in ENDPOINTS}
 TIERS[RESTRICTED_PATCH] = Tier(per_second=1)
+_BY_NAME = {endpoint.name: endpoint for endpoint, _ in ENDPOINTS}
 
 _PATTERNS = tuple(
     (endpoint, re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(API_PREFIX + endpoint.path)) + "$"))
     for endpoint, _ in ENDPOINTS
 )
+
+
+def api_path(name: str, **params: str) -> str:
+    """The full path of the endpoint `name` (the key of TIERS), its {name} parameters
+    filled in; KeyError for an unknown endpoint or a missing parameter."""
+    return API_PREFIX + _BY_NAME[name].path.format(**params)
 
 
 def tier_for(method: str, path: str) -> str:

@@ -5,6 +5,7 @@ engine, and each derives the way back from the same tables.
 
 Users (configuration field -> user object key):
     text, "" or null clears it: name, work_email, business_email, phone, employee_id,
+        (phone -> mobile in E.164, but a mainland China number without +86: mobile_of, phone_of)
         job.title, job.city, job.country (TEXT_FIELDS, JOB_TEXT_FIELDS)
     gender -> gender (GENDER_CODES); workforce_type -> employee_type (EMPLOYEE_TYPES)
     hide_phone -> mobile_visible, negated
@@ -77,6 +78,21 @@ ACCEPTOR_FIELDS = {key: field for field, key in ACCEPTORS.items()}
 # `email_acceptor.processing_type` for each mail action.
 MAIL_PROCESSING_TYPES: dict[MailAction, str] = {"transfer": "1", "keep": "2", "delete": "3"}
 MAIL_ACTIONS = {code: action for action, code in MAIL_PROCESSING_TYPES.items()}
+
+
+# "`+` prefix outside mainland China" (reference: "Users"): the Open API writes a
+# mainland China mobile without its country code, which the configuration writes in E.164.
+MAINLAND_CHINA = "+86"
+
+
+def mobile_of(phone: str) -> str:
+    """A configuration phone (E.164) as the Open API's `mobile`."""
+    return phone.removeprefix(MAINLAND_CHINA)
+
+
+def phone_of(mobile: str) -> str:
+    """An Open API `mobile` in E.164, as the configuration writes it."""
+    return mobile if mobile.startswith("+") else MAINLAND_CHINA + mobile
 
 
 def epoch(day: dt.date) -> int:

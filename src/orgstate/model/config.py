@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from orgstate.model.types import (
+    DEPARTMENTS_PER_MEMBER_MAX,
     CollectionPolicy,
     ContactField,
     CountryCode,
@@ -21,6 +22,7 @@ from orgstate.model.types import (
     Edition,
     Email,
     FieldType,
+    Flag,
     Gender,
     Glob,
     Id,
@@ -28,6 +30,7 @@ from orgstate.model.types import (
     MailAction,
     MemberCount,
     Name,
+    OnlyTrue,
     Order,
     Phone,
     WorkforceType,
@@ -46,7 +49,7 @@ class Subscription(StrictModel):
     seats: MemberCount
     starts: dt.date
     expires: dt.date
-    trial: bool = False
+    trial: Flag = False
 
     @property
     def is_paid(self) -> bool:
@@ -81,7 +84,7 @@ class SeatPolicy(StrictModel):
 
 
 class InvitationPolicy(StrictModel):
-    require_approval: bool = False
+    require_approval: Flag = False
     expire_after_days: int = Field(default=7, ge=1, le=365)
 
 
@@ -123,7 +126,7 @@ class Department(StrictModel):
     name: DepartmentName
     parent: Id | None = None
     leader: Id | None = None
-    group_chat: bool = False
+    group_chat: Flag = False
     order: Order | None = None
 
 
@@ -143,7 +146,7 @@ class MemberFields(StrictModel):
     id: Id
     name: Name
     department: Id
-    departments: tuple[Id, ...] = Field(default=(), max_length=49)
+    departments: tuple[Id, ...] = Field(default=(), max_length=DEPARTMENTS_PER_MEMBER_MAX - 1)  # beside `department`
     work_email: Email | None = None
     business_email: Email | None = None
     phone: Phone | None = None
@@ -151,7 +154,7 @@ class MemberFields(StrictModel):
     employee_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     workforce_type: WorkforceType = "regular"
     gender: Gender = "unspecified"
-    hide_phone: bool = False
+    hide_phone: Flag = False
     job: Job = Job()
     custom: dict[Id, str] = Field(default_factory=dict)
 
@@ -199,7 +202,7 @@ class SeatAssignment(StrictModel):
 
     plan: Id
     departments: tuple[Id, ...] | None = None
-    all_members: Literal[True] | None = None
+    all_members: OnlyTrue | None = None
     from_plan: Id | None = None
     from_file: Annotated[str, StringConstraints(min_length=1)] | None = None
 
@@ -258,9 +261,9 @@ class Transfers(StrictModel):
 
 
 class Retention(StrictModel):
-    docs: bool = True
-    mail: bool = True
-    minutes: bool = True
+    docs: Flag = True
+    mail: Flag = True
+    minutes: Flag = True
 
 
 class Offboarding(StrictModel):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 
 from orgstate.catalogue import RuleId
 from orgstate.config.sources import Sources
@@ -29,9 +30,17 @@ from orgstate.planner.live_seats import resolve_live, seat_uses
 from orgstate.planner.members import plan_members
 from orgstate.planner.offboarding import plan_offboarding
 from orgstate.planner.plan import Plan
-from orgstate.planner.renames import member_renames, renamed_view, replacements, wait_for_renames
+from orgstate.planner.renames import renamed_context, replacements, wait_for_renames
 from orgstate.planner.safety import check_edit_lock, check_removals
 from orgstate.planner.seat_changes import plan_seat_changes
+from orgstate.planner.targets import (
+    about_targeted,
+    kept_objects,
+    parse_targets,
+    select,
+    target_objects,
+    targeted_seat_uses,
+)
 from orgstate.rules.context import RuleContext
 
 SECTIONS = {"member": "members", "department": "departments", "user_group": "user_groups"}
@@ -46,10 +55,12 @@ def build_plan(
     config_digest: str | None = None,
     snapshot_digest: str | None = None,
     rules: RuleContext | None = None,
+    targets: Sequence[str] = (),
 ) -> Plan:
-    """`rules`: the context `check_static` used, to reuse its seat resolution."""
-    renames = member_renames(config, snapshot)
-    ctx = PlanContext(renamed_view(snapshot, renames), config, options or PlanOptions(), renames)
+    """`rules`: the context `check_static` used, to reuse its seat resolution; `targets`:
+    addresses to plan alone, with what they depend on (planner/targets.py)."""
+    ctx = renamed_context(config, snapshot, options or PlanOptions())
+    chosen = parse_targets(targets, ctx)
     drafts = Drafts()
     seating, diagnostics = resolve_live(ctx, (rules or RuleContext(config, sources)).static_seats)
     differences = find_differences(ctx, seating.final)
@@ -62,7 +73,11 @@ def build_plan(
     diagnostics.extend(check_custom_fields(ctx, drafts))
     diagnostics.extend(check_capabilities(ctx))
     diagnostics.extend(replacements(drafts))
-    wait_for_renames(drafts, renames)
+    wait_for_renames(drafts, ctx.renames)
+    if chosen:
+        drafts = select(drafts, target_objects(chosen))
+        kept = kept_objects(drafts) | target_objects(chosen)
+        diagnostics = [d for d in diagnostics if about_targeted(d, kept)]
     diagnostics.extend(check_removals(ctx, drafts))
     scheduled = schedule(ctx, drafts)
     overfull = {d.address for d in diagnostics if d.rule == RuleId.SEAT_CAPACITY and d.is_error}
@@ -77,10 +92,11 @@ def build_plan(
         state_digest=snapshot_digest or state_digest(snapshot),
         created_at=ctx.options.created_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         changes=changes,
-        seats=tuple(seat_uses(ctx, seating)),
+        seats=tuple(targeted_seat_uses(ctx, scheduled.order, seating.left_out) if chosen else seat_uses(ctx, seating)),
         diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
-        fingerprints=fingerprints(LiveIndex(snapshot) if renames else ctx, changes),
+        fingerprints=fingerprints(LiveIndex(snapshot) if ctx.renames else ctx, changes),
         ignored=differences.ignored,
+        targets=tuple(str(address) for address in chosen),
     )
 
 

@@ -16,6 +16,7 @@ from orgstate.lark.editions import EDITION_RANK, EDITIONS_WITH_RESTORE, RESTORE_
 from orgstate.lark.transfers import TRANSFER_KINDS
 from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Subscription, UserGroup
 from orgstate.model.live import LiveMember, TenantState
+from orgstate.model.types import CollectionPolicy
 from orgstate.rules.offboarding import is_protected
 
 
@@ -202,7 +203,8 @@ class PlanContext(LiveIndex):
         return matcher(object_id) is not None
 
     def is_authoritative(self, kind: str) -> bool:
-        return getattr(self.config.policy, kind) == "authoritative"
+        policy: CollectionPolicy = getattr(self.config.policy, kind)
+        return policy == "authoritative"
 
     def is_protected(self, member_id: str) -> bool:
         return is_protected(member_id, self.config.policy.protected)

@@ -3,6 +3,9 @@
 An object is missing (declared, not live), unmanaged (live, neither declared nor
 ignored: under every policy, since what a policy does with it is the planner's
 business), or changed (declared and live, with the field paths that differ). The
+context's snapshot is the renamed view (`planner.renames`): a member renamed from a
+live id is changed, its `id` first (live the old id, declared the new), and its other
+fields compared with the old member's. The
 planner's steps decide their creates, updates and deletions from these differences,
 and a drift report is a projection of them, so the two cannot disagree."""
 
@@ -111,7 +114,7 @@ def find_differences(ctx: PlanContext, seats: Mapping[str, str | None]) -> Diffe
             address = f"member.{member.id}"
             if live_member is None:
                 missing[address] = member
-            elif found := _member_difference(member, live_member, seats):
+            elif found := _member_difference(member, live_member, seats, ctx.renames.get(member.id)):
                 changed[address] = found
     fields = group_fields(ctx)
     for group in ctx.config.user_groups:
@@ -143,12 +146,13 @@ def _department_difference(department: Department, live: Department) -> Differen
     return Difference.between(live.model_dump(mode="json"), department.model_dump(mode="json"))
 
 
-def _member_difference(member: Member, live: LiveMember, seats: Mapping[str, str | None]) -> Difference:
-    found = (
-        NO_DIFFERENCE
-        if same_fields(member, live.member)
-        else Difference.between(member_state(live.member), member_state(member))
-    )
+def _member_difference(
+    member: Member, live: LiveMember, seats: Mapping[str, str | None], renamed_from: str | None
+) -> Difference:
+    """`renamed_from`: the live id of a member the plan renames (the view has the new one)."""
+    found = NO_DIFFERENCE if renamed_from is None else Difference.of_field("id", renamed_from, member.id)
+    if not same_fields(member, live.member):
+        found += Difference.between(member_state(live.member), member_state(member))
     if live_status(live) != member.status:
         found += Difference.of_field("status", live.status, member.status)
     if member.id in seats and seats[member.id] != live.seat:

@@ -76,11 +76,11 @@ def untouched(keys: set[str], started: list[Change]) -> set[str]:
     Conservative: a key that shares an object with a started change is left out."""
     if not started:
         return keys
-    ids = {part for change in started for key in reads(change) for part in _objects(key)}
+    ids = {part for change in started for key in reads(change) for part in named_objects(key)}
     kinds = {change.type for change in started}
     kept = set()
     for key in keys:
-        if _objects(key) & ids:
+        if named_objects(key) & ids:
             continue
         if key.endswith(CONTENTS) and kinds & {"member", "department"}:
             continue
@@ -90,7 +90,7 @@ def untouched(keys: set[str], started: list[Change]) -> set[str]:
     return kept
 
 
-def _objects(key: str) -> set[tuple[str, str]]:
+def named_objects(key: str) -> set[tuple[str, str]]:
     """The objects a key names: (kind, id), members under every address type that holds one."""
     address = Address.parse(key.removesuffix(CONTENTS))
     if address.type == "group_member":

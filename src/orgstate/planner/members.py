@@ -28,7 +28,7 @@ RESTORE_NOTE = "transferred data, the department and admin roles do not come bac
 
 def member_state(member: MemberFields) -> dict[str, Any]:
     """The fields a plan compares and sends (seat and status are changes of their own)."""
-    return member.model_dump(mode="json", include=COMPARED_FIELDS)  # type: ignore[arg-type]
+    return member.model_dump(mode="json", include=set(COMPARED_FIELDS))  # include takes a set, not a frozenset
 
 
 def same_fields(member: MemberFields, live: MemberFields) -> bool:
@@ -70,7 +70,7 @@ def plan_members(ctx: PlanContext, drafts: Drafts, differences: Differences) -> 
             own = difference.only(COMPARED_FIELDS)
             old = ctx.renames.get(member.id)
             if old is not None:
-                _rename(drafts, old, member.id, own, _needs(ctx, member))
+                _rename(drafts, old, own, _needs(ctx, member))
             elif own:
                 _update(drafts, address, own.before, own.after, own.fields, _needs(ctx, member))
             if "status" in difference.fields:
@@ -155,17 +155,17 @@ def _update(
         )
 
 
-def _rename(drafts: Drafts, old: str, new: str, own: Difference, needs: tuple[str, ...]) -> None:
-    """The User ID changes (with whatever else changes), first among the members."""
+def _rename(drafts: Drafts, old: str, own: Difference, needs: tuple[str, ...]) -> None:
+    """The User ID changes (`own` leads with it, with whatever else changes), first among the members."""
     drafts.add(
         Draft(
             Phase.MEMBERS,
             "member",
             "update",
             f"member.{old}",
-            before={"id": old, **own.before},
-            after={"id": new, **own.after},
-            fields=("id", *own.fields),
+            before=own.before,
+            after=own.after,
+            fields=own.fields,
             reason=f"renamed from {old}",
             rank=(-1,),
             needs=needs,

@@ -37,6 +37,8 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     # live objects left alone because policy.ignore matches them
     ignored: tuple[str, ...] = ()
+    # The addresses a targeted plan (--target) was limited to; empty for a full plan.
+    targets: tuple[str, ...] = ()
 
     @property
     def applyable(self) -> bool:

@@ -3,10 +3,12 @@
 
 The plan is made against a view of the tenant in which the renamed members already
 have their new ids (and whatever names them follows), so every other step plans as
-usual; the rename itself comes first, and every change that names a new id waits
-for it. A create and a deletion that share an email, phone or employee id without a
-`renamed_from` are warned about, and the deletion waits for the create: a deletion
-never runs when the account meant to replace it could not be made."""
+usual; the differences carry the rename as a changed `id` of the new address (and
+drift, made against the same view, reports it so); the rename itself comes first, and
+every change that names a new id waits for it. A create and a deletion that share an
+email, phone or employee id without a `renamed_from` are warned about, and the
+deletion waits for the create: a deletion never runs when the account meant to
+replace it could not be made."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from orgstate.diagnostics import Diagnostic, warning
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Address
+from orgstate.planner.context import PlanContext, PlanOptions
 from orgstate.planner.drafts import Drafts, key
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS
 
@@ -33,6 +36,12 @@ def member_renames(config: OrgConfig, snapshot: TenantState) -> dict[str, str]:
         for m in config.members
         if m.renamed_from is not None and m.renamed_from in live and m.id not in live
     }
+
+
+def renamed_context(config: OrgConfig, snapshot: TenantState, options: PlanOptions) -> PlanContext:
+    """What a plan and a drift report compare: the configuration with the renamed view."""
+    renames = member_renames(config, snapshot)
+    return PlanContext(renamed_view(snapshot, renames), config, options, renames)
 
 
 def renamed_view(snapshot: TenantState, renames: dict[str, str]) -> TenantState:

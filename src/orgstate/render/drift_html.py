@@ -1,15 +1,19 @@
 """The drift report as one self-contained HTML page, for a scheduled job to publish.
 
 The page loads nothing: the style is inline, there is no script, no font, no image; the
-only URL in it is the SVG namespace. Every user value (backend, addresses, fields,
-values, plan ids, ignored objects, notes) goes through `for_html` (render/escape.py):
-markup is escaped, and control characters and bidi overrides are shown as escapes.
+only URL in it is the SVG namespace. Every user value (the organization, backend,
+addresses, names, fields, values, plan ids, ignored objects, notes) goes through
+`for_html` (render/escape.py): markup is escaped, and control characters and bidi
+overrides are shown as escapes.
 
 What a script or a test can rely on:
 
-- `#backend`, `#created-at`: where the report was taken and when.
-- `#summary` holds `#count-changed`, `#count-unmanaged`, `#count-missing` (the numbers
-  alone); `#no-drift` appears only when there are no items.
+- `title` and `h1`: `Drift report: <organization>` (`orgstate drift report` when the
+  report has no organization's name); `#organization`, `#backend`, `#created-at`:
+  whose tenant, where it was read and when.
+- `#summary` holds `#count-changed`, `#count-unmanaged`, `#count-missing`,
+  `#count-offboarding` (the numbers, with thousands separators; `data-count` holds the
+  bare number); `#no-drift` appears only when there are no items.
 - `#seats` holds the chart `svg#seat-chart`: one `g.seat-plan[data-plan=<id>]` per plan,
   in report order, with a `<title>` and a `text.seat-label` reading
   `pro-2026: 38 of 40 seats (configuration: 30)`, and the bars `rect.seat-purchased`,
@@ -17,8 +21,17 @@ What a script or a test can rely on:
   `rect.seat-configured`, all scaled to the largest count in the chart. Members without
   a seat are listed in `ul.without-seat[data-plan=<id>]`. With no plans, `#no-seats`
   replaces the chart.
-- `table#drift` (only when there are items): columns Kind, Object, Field, Live,
-  Declared; one `tr.drift-<kind>` per item, in report order.
+- `#details` (only when there are items): one `section.kind#kind-<kind>` per kind
+  present, in report order (changed, unmanaged, missing, offboarding), headed with its
+  symbol (that of what a plan would do) and count; in it one
+  `details.group[data-group=<object type> <field>]` per object type and field (per
+  object type for whole objects), its `summary` giving the count, open unless the
+  group has more than `FOLD_AT` items; in each a `table.drift` (columns Kind, Object,
+  Field, Live, Declared) with one `tbody.department[data-department=<id>]` per
+  department (`data-department=""` for what is in none: user groups), headed by a
+  `tr.department` with the department's name, id and count, then one `tr.drift-<kind>`
+  per item, by address. The Object cell holds the address (`code.address`) and the
+  member's, department's or group's name (`span.name`).
 - `ul#ignored`: the objects policy.ignore kept out of the comparison, when any.
 - `ul#notes`: what the backend could not read or compare (one `li` per diagnostic), when any.
 
@@ -34,20 +47,15 @@ from typing import Any
 from orgstate.diagnostics import Diagnostic
 from orgstate.drift.detect import DriftItem, DriftReport
 from orgstate.planner.plan import SeatUse
-from orgstate.render.drift import NOTES
+from orgstate.render.drift import KIND_HINTS, KIND_LABELS, KIND_SYMBOLS, NO_DRIFT, NOTES, Group, groups, number
 from orgstate.render.escape import for_html
 
 TITLE = "orgstate drift report"
-NO_DRIFT = "No drift: the tenant matches the configuration."
 SVG_NS = "http://www.w3.org/2000/svg"
 DASH = "\u2014"
-
-KIND_LABELS = {"changed": "Changed", "unmanaged": "Unmanaged", "missing": "Missing"}
-KIND_HINTS = {
-    "changed": "changed outside orgstate",
-    "unmanaged": "in the tenant, not declared",
-    "missing": "declared, not in the tenant",
-}
+# A group of more items than this is folded.
+FOLD_AT = 25
+NO_DEPARTMENT = "In no department"
 
 # chart geometry, in SVG user units
 CHART_WIDTH = 760
@@ -64,6 +72,7 @@ STYLE = """
   --changed: #9a6700; --changed-bg: #fff8c5;
   --unmanaged: #0969da; --unmanaged-bg: #ddf4ff;
   --missing: #cf222e; --missing-bg: #ffebe9;
+  --offboarding: #8250df; --offboarding-bg: #fbefff;
   --track: #e6eaef; --assigned: #0969da; --over: #cf222e; --configured: #bf8700;
   --ok: #1a7f37; --ok-bg: #dafbe1;
 }
@@ -73,6 +82,7 @@ STYLE = """
     --changed: #d29922; --changed-bg: #3b2e0a;
     --unmanaged: #4493f8; --unmanaged-bg: #0c2d4f;
     --missing: #f85149; --missing-bg: #4b1113;
+    --offboarding: #ab7df8; --offboarding-bg: #2e1a4f;
     --track: #262c36; --assigned: #4493f8; --over: #f85149; --configured: #d29922;
     --ok: #3fb950; --ok-bg: #0f2d1a;
   }
@@ -104,9 +114,11 @@ code, .mono, td.object, td.field {
 .card.kind-changed { border-left-color: var(--changed); }
 .card.kind-unmanaged { border-left-color: var(--unmanaged); }
 .card.kind-missing { border-left-color: var(--missing); }
+.card.kind-offboarding { border-left-color: var(--offboarding); }
 .card.kind-changed .count { color: var(--changed); }
 .card.kind-unmanaged .count { color: var(--unmanaged); }
 .card.kind-missing .count { color: var(--missing); }
+.card.kind-offboarding .count { color: var(--offboarding); }
 .card.zero .count { color: var(--muted); }
 .ok {
   margin: 1rem 0 0; padding: .7rem 1rem; border-radius: 8px; font-weight: 600;
@@ -143,6 +155,17 @@ td.live, td.declared { overflow-wrap: anywhere; }
 .badge.kind-changed { color: var(--changed); background: var(--changed-bg); }
 .badge.kind-unmanaged { color: var(--unmanaged); background: var(--unmanaged-bg); }
 .badge.kind-missing { color: var(--missing); background: var(--missing-bg); }
+.badge.kind-offboarding { color: var(--offboarding); background: var(--offboarding-bg); }
+h3 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
+h3 .symbol { font-family: ui-monospace, Menlo, Consolas, monospace; }
+h3 .hint, summary .hint { color: var(--muted); font-weight: 400; }
+details.group { margin: 0 0 .75rem; border: 1px solid var(--line); border-radius: 8px; }
+details.group > summary { cursor: pointer; padding: .5rem .75rem; background: var(--panel); border-radius: 8px; }
+details.group[open] > summary { border-bottom: 1px solid var(--line); border-radius: 8px 8px 0 0; }
+tr.department th {
+  text-align: left; font-weight: 600; padding: .5rem .75rem .3rem; border-bottom: 1px solid var(--line);
+}
+td.object .name { display: block; color: var(--muted); font-family: system-ui, sans-serif; font-size: .85rem; }
 tr.drift-changed td.live { color: var(--muted); }
 .none, .empty { color: var(--muted); }
 td.field .none { font-family: inherit; font-size: 1rem; }
@@ -154,29 +177,35 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
 """
 
 
+def title(report: DriftReport) -> str:
+    return f"Drift report: {report.organization}" if report.organization else TITLE
+
+
 def render_drift_html(report: DriftReport) -> str:
     """The report as one HTML5 page that needs nothing from the network."""
+    heading = _e(title(report))
+    organization = f'<span id="organization">{_e(report.organization)}</span> \u00b7 ' if report.organization else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{TITLE}</title>",
+        f"<title>{heading}</title>",
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
         "<main>",
         "<header>",
-        f"<h1>{TITLE}</h1>",
+        f"<h1>{heading}</h1>",
         (
-            f'<p class="meta">Backend <code id="backend">{_e(report.backend)}</code> \u00b7 taken at '
+            f'<p class="meta">{organization}Backend <code id="backend">{_e(report.backend)}</code> \u00b7 taken at '
             f'<time id="created-at" datetime="{_e(report.created_at)}">{_e(report.created_at)}</time></p>'
         ),
         "</header>",
         *_summary(report),
         *_seats(report.seats),
-        *_table(report.items),
+        *_details(report),
         *_ignored(report.ignored),
         *_notes(report.diagnostics),
         "<footer>Generated by orgstate.</footer>",
@@ -196,7 +225,8 @@ def _summary(report: DriftReport) -> list[str]:
     for kind, count in report.summary.items():
         zero = " zero" if count == 0 else ""
         lines.append(
-            f'<li class="card kind-{kind}{zero}"><span class="count" id="count-{kind}">{count}</span>'
+            f'<li class="card kind-{kind}{zero}">'
+            f'<span class="count" id="count-{kind}" data-count="{count}">{number(count)}</span>'
             f'<span class="label">{KIND_LABELS[kind]}</span><span class="hint">{KIND_HINTS[kind]}</span></li>'
         )
     lines.append("</ul>")
@@ -209,7 +239,10 @@ def _summary(report: DriftReport) -> list[str]:
 def seat_label(seat: SeatUse) -> str:
     """`pro-2026: 38 of 40 seats (configuration: 30)`."""
     noun = "seat" if seat.purchased == 1 else "seats"
-    return f"{seat.plan}: {seat.assigned_before} of {seat.purchased} {noun} (configuration: {seat.assigned_after})"
+    return (
+        f"{seat.plan}: {number(seat.assigned_before)} of {number(seat.purchased)} {noun} "
+        f"(configuration: {number(seat.assigned_after)})"
+    )
 
 
 def _seats(seats: Iterable[SeatUse]) -> list[str]:
@@ -303,10 +336,11 @@ def value_html(value: Any, other: Any = None) -> str:
 
 def _row(item: DriftItem) -> str:
     label = KIND_LABELS.get(item.kind, item.kind)
+    name = f'<span class="name">{_e(item.name)}</span>' if item.name else ""
     return (
         f'<tr class="drift-{_e(item.kind)}">'
         f'<td class="kind"><span class="badge kind-{_e(item.kind)}">{_e(label)}</span></td>'
-        f'<td class="object">{_e(item.address)}</td>'
+        f'<td class="object"><code class="address">{_e(item.address)}</code>{name}</td>'
         f'<td class="field">{_e(item.field) if item.field is not None else value_html(None)}</td>'
         f'<td class="live">{value_html(item.live, item.declared)}</td>'
         f'<td class="declared">{value_html(item.declared, item.live)}</td>'
@@ -314,24 +348,65 @@ def _row(item: DriftItem) -> str:
     )
 
 
-def _table(items: Iterable[DriftItem]) -> list[str]:
-    items = list(items)
-    if not items:
-        return []
-    return [
-        '<section id="details" aria-labelledby="details-title">',
-        '<h2 id="details-title">Drift</h2>',
-        '<table id="drift">',
+def _by_department(report: DriftReport, items: Iterable[DriftItem]) -> list[tuple[str | None, list[DriftItem]]]:
+    """The items per department, by the department's name (what is in none last)."""
+    found: dict[str | None, list[DriftItem]] = {}
+    for item in items:
+        found.setdefault(item.department, []).append(item)
+
+    def order(department: str | None) -> tuple[bool, str, str]:
+        return department is None, report.departments.get(department or "", ""), department or ""
+
+    return [(department, found[department]) for department in sorted(found, key=order)]
+
+
+def _department_row(report: DriftReport, department: str | None, count: int) -> str:
+    if department is None:
+        label = NO_DEPARTMENT
+    else:
+        name = report.departments.get(department)
+        label = f"{_e(name)} <code>{_e(department)}</code>" if name else f"<code>{_e(department)}</code>"
+    return f'<tr class="department"><th colspan="5" scope="rowgroup">{label} \u00b7 {number(count)}</th></tr>'
+
+
+def _group(report: DriftReport, group: Group) -> list[str]:
+    is_open = " open" if len(group.items) <= FOLD_AT else ""
+    lines = [
+        f'<details class="group" data-group="{_e(group.label)}"{is_open}>',
+        f"<summary><code>{_e(group.label)}</code> \u00b7 {number(len(group.items))}</summary>",
+        '<table class="drift">',
         "<thead><tr>"
         '<th scope="col">Kind</th><th scope="col">Object</th><th scope="col">Field</th>'
         '<th scope="col">Live</th><th scope="col">Declared</th>'
         "</tr></thead>",
-        "<tbody>",
-        *(_row(item) for item in items),
-        "</tbody>",
-        "</table>",
-        "</section>",
     ]
+    for department, items in _by_department(report, group.items):
+        lines += [
+            f'<tbody class="department" data-department="{_e(department or "")}">',
+            _department_row(report, department, len(items)),
+            *(_row(item) for item in items),
+            "</tbody>",
+        ]
+    return [*lines, "</table>", "</details>"]
+
+
+def _details(report: DriftReport) -> list[str]:
+    if not report.items:
+        return []
+    lines = ['<section id="details" aria-labelledby="details-title">', '<h2 id="details-title">Drift</h2>']
+    kind = None
+    for group in groups(report.items):
+        if group.kind != kind:
+            if kind is not None:
+                lines.append("</section>")
+            kind = group.kind
+            lines += [
+                f'<section class="kind" id="kind-{kind}">',
+                f'<h3><span class="symbol">{_e(KIND_SYMBOLS[kind])}</span> {KIND_LABELS[kind]} '
+                f'\u00b7 {number(report.summary[kind])} <span class="hint">{KIND_HINTS[kind]}</span></h3>',
+            ]
+        lines += _group(report, group)
+    return [*lines, "</section>", "</section>"]
 
 
 def _ignored(ignored: Iterable[str]) -> list[str]:
@@ -341,7 +416,8 @@ def _ignored(ignored: Iterable[str]) -> list[str]:
     return [
         '<section id="ignored-objects" aria-labelledby="ignored-title">',
         '<h2 id="ignored-title">Ignored by policy</h2>',
-        f'<p class="meta">{len(ignored)} live object{"" if len(ignored) == 1 else "s"} left out of the comparison.</p>',
+        f'<p class="meta">{number(len(ignored))} live object{"" if len(ignored) == 1 else "s"} left out of the '
+        "comparison.</p>",
         '<ul id="ignored">',
         *(f"<li><code>{_e(address)}</code></li>" for address in ignored),
         "</ul>",

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from orgstate import __version__
 from orgstate.diagnostics import Diagnostic
@@ -28,7 +28,11 @@ from orgstate.render.escape import json_text
 # seats `seat.<member>`; a new or restored member's seat is a seat.assign of its own;
 # changes' payloads are typed (see schemas/plan.schema.json).
 # 1.2: `digest` (over the content) and, with a key, `signature`.
-FORMAT_VERSION = "1.2"
+# 1.3: `targets`, on a targeted plan (plan --target).
+FORMAT_VERSION = "1.3"
+# A plan without targets is exactly a 1.2 document and says so, so that releases
+# which read only 1.2 still read it; orgstate reads both.
+UNTARGETED_VERSION = "1.2"
 # The environment variable that holds the key saved plans are signed and checked with.
 PLAN_KEY_VARIABLE = "ORGSTATE_PLAN_KEY"
 PLAN_KEY_MIN_LENGTH = 32
@@ -61,7 +65,7 @@ class DiagnosticDocument(Document):
 
 
 class PlanDocument(Document):
-    format_version: Literal["1.2"]
+    format_version: Literal["1.2", "1.3"]
     orgstate_version: str
     plan_id: Annotated[str, Field(pattern=r"^plan-[0-9a-z-]{1,64}$")]
     backend: str
@@ -75,13 +79,21 @@ class PlanDocument(Document):
     diagnostics: list[DiagnosticDocument]
     fingerprints: dict[str, Annotated[str, Field(pattern=r"^(absent|sha256:[0-9a-f]{64})$")]]
     ignored: list[str] = []
+    # Format 1.3: the addresses a targeted plan was limited to.
+    targets: list[str] = []
     digest: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     signature: Annotated[str | None, Field(pattern=r"^hmac-sha256:[0-9a-f]{64}$")] = None
+
+    @model_validator(mode="after")
+    def _targets_need_their_version(self) -> PlanDocument:
+        if self.targets and self.format_version != FORMAT_VERSION:
+            raise ValueError(f"targets: a targeted plan is of format {FORMAT_VERSION}")
+        return self
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     return {
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if plan.targets else UNTARGETED_VERSION,
         "orgstate_version": __version__,
         "plan_id": plan.id,
         "backend": plan.backend,
@@ -104,6 +116,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "diagnostics": [diagnostic.to_json() for diagnostic in plan.diagnostics],
         "fingerprints": plan.fingerprints,
         "ignored": list(plan.ignored),
+        **({"targets": list(plan.targets)} if plan.targets else {}),
     }
 
 
@@ -185,6 +198,7 @@ def read_plan(path: Path) -> Plan:
         diagnostics=tuple(Diagnostic(**d.model_dump()) for d in document.diagnostics),
         fingerprints=document.fingerprints,
         ignored=tuple(document.ignored),
+        targets=tuple(document.targets),
     )
     problems = plan_problems(plan)
     if document.applyable != plan.applyable:

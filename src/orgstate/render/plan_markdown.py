@@ -28,6 +28,7 @@ from orgstate.render.escape import for_markdown, for_markdown_code
 from orgstate.render.plan_text import (
     NO_CHANGES,
     SYMBOLS,
+    TARGETED_WARNING,
     Transfer,
     error_count,
     field_changes,
@@ -65,6 +66,14 @@ def _summary(plan: Plan) -> list[str]:
         lines.append(f"| `{SYMBOLS[action]}` `{kind}` | {count} |")
     lines.append(f"| **Total** | **{len(plan.changes)}** |")
     return lines
+
+
+def _targeted(plan: Plan) -> list[str]:
+    """A targeted plan's targets and warning, as a quote above the summary."""
+    if not plan.targets:
+        return []
+    targets = ", ".join(for_markdown_code(target) for target in plan.targets)
+    return [f"> **Targeted plan**: only {targets} and what they depend on.", ">", f"> {TARGETED_WARNING}", ""]
 
 
 def _meta(plan: Plan) -> str:
@@ -210,7 +219,7 @@ def render_plan_markdown(plan: Plan, limit: int = LIMIT) -> str:
     diagnostics = ordered_diagnostics(plan.diagnostics)
     groups = [(kind, [change_item(change) for change in changes]) for kind, changes in _grouped(plan.changes)]
     total = len(plan.changes)
-    summary = [_title(plan), "", *_summary(plan), "", _meta(plan), ""]
+    summary = [_title(plan), "", *_targeted(plan), *_summary(plan), "", _meta(plan), ""]
 
     def document(head: list[str], shown: int) -> str:
         lines = [*summary, *head]

@@ -47,6 +47,13 @@ NO_CHANGES = "No changes. The tenant matches the configuration."
 # Actions whose `after` is a whole object worth listing (add and assign payloads only
 # repeat the address).
 LISTED_ACTIONS = frozenset({"create", "restore", "assign"})
+# Said by every form of a targeted plan, after Terraform's warning about -target.
+TARGETED_WARNING = (
+    "Warning: this plan is targeted. It holds only the changes of its targets and what they depend on, so "
+    "the tenant may still differ from the configuration elsewhere. Targeting is for exceptional cases "
+    "(recovering from a mistake, working around a failure), not for routine use: run a full plan afterwards. "
+    "Seat capacity is checked for the targeted changes alone, against the live tenant."
+)
 SEATS_HEADINGS = ("plan", "purchased", "before", "after", "free after")
 INDENT = "    "
 
@@ -250,6 +257,13 @@ def _seats_table(seats: tuple[SeatUse, ...], style: _Style) -> list[str]:
     return lines
 
 
+def targeted_sentence(plan: Plan) -> str | None:
+    """What a targeted plan is limited to, or None for a full plan."""
+    if not plan.targets:
+        return None
+    return f"Targeted plan: only {', '.join(plan.targets)} and what they depend on."
+
+
 def ignored_sentence(plan: Plan, shown: int = 20) -> str | None:
     """The live objects policy.ignore keeps out of the plan, if any."""
     if not plan.ignored:
@@ -266,6 +280,9 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         style(f"orgstate plan for {for_terminal(plan.backend)}", bold=True)
         + f" (created {for_terminal(plan.created_at)})"
     ]
+    targeted = targeted_sentence(plan)
+    if targeted:
+        lines += ["", style(for_terminal(targeted), bold=True), style(TARGETED_WARNING, fg="yellow")]
     if plan.has_changes:
         legend = ", ".join(f"{style(mark, fg=SYMBOL_COLOURS[mark])} {kind}" for mark, kind in SYMBOL_KINDS.items())
         lines += ["", f"Symbols: {legend}; {style(IRREVERSIBLE, fg='red')} cannot be undone.", ""]

@@ -9,12 +9,13 @@ from typing import Any, Literal
 from orgstate.render.diagnostics import render_json, render_text
 from orgstate.render.drift import render_drift_json, render_drift_markdown, render_drift_text
 from orgstate.render.drift_html import render_drift_html
+from orgstate.render.explain import render_explain_json, render_explain_text
 from orgstate.render.plan_json import render_plan_json
 from orgstate.render.plan_markdown import render_plan_markdown
 from orgstate.render.plan_text import render_plan_text
 from orgstate.render.tenant import render_tenant_json, render_tenant_text
 
-Report = Literal["plan", "drift", "diagnostics", "tenant"]
+Report = Literal["plan", "drift", "diagnostics", "tenant", "explain"]
 Renderer = Callable[[Any, bool], str]  # (what to render, whether to colour it) -> text
 
 
@@ -34,6 +35,8 @@ RENDERERS: dict[tuple[Report, str], Renderer] = {
     ("diagnostics", "json"): _uncoloured(render_json),
     ("tenant", "text"): _uncoloured(render_tenant_text),
     ("tenant", "json"): _uncoloured(render_tenant_json),
+    ("explain", "text"): render_explain_text,
+    ("explain", "json"): _uncoloured(render_explain_json),
 }
 
 

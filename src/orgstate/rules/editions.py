@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
 from orgstate.lark.editions import STARTER_MEMBER_LIMIT
-from orgstate.rules.context import RuleContext
+from orgstate.rules.context import RuleContext, first_occurrences
 
 
 def seat_references(ctx: RuleContext) -> Iterator[tuple[str, DocPath]]:
     """(plan id, where) for every place that assigns seats of a plan."""
-    for i, member in enumerate(ctx.config.members):
+    for i, member in first_occurrences(ctx.config.members, ctx.members):
         if member.seat is not None:
             yield member.seat, ("members", i, "seat")
-    for i, group in enumerate(ctx.config.user_groups):
+    for i, group in first_occurrences(ctx.config.user_groups, ctx.groups):
         if group.seat is not None:
             yield group.seat, ("user_groups", i, "seat")
     for i, rule in enumerate(ctx.config.seat_assignments):
@@ -29,8 +29,8 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if plan_id in starter:
             # "The Lark Starter plan ... doesn't support purchasing more and assigning seats."
             yield error(RuleId.STARTER_NO_SEATS, f"'{plan_id}' is a Starter plan, which cannot assign seats", at=at)
-    paid = [plan for plan in plans if plan.is_paid]
-    members = len(ctx.config.members)
+    paid = [plan for _, plan in first_occurrences(plans, ctx.plans) if plan.is_paid]
+    members = len(ctx.members)
     if not paid and members > STARTER_MEMBER_LIMIT:
         yield error(
             RuleId.STARTER_MEMBER_LIMIT,

@@ -11,7 +11,7 @@ from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
-from orgstate.rules.context import RuleContext
+from orgstate.rules.context import RuleContext, first_occurrences
 
 UNIQUE_MEMBER_FIELDS = ("work_email", "business_email", "phone", "employee_id")
 KINDS = {
@@ -71,7 +71,7 @@ def organization_duplicates(org: OrgConfig | TenantState) -> Iterator[Diagnostic
         items = getattr(org, section)
         yield from duplicates([item.id for item in items], item_at(section, "id"), f"{KINDS[section]} id")
     siblings: dict[str | None, list[int]] = defaultdict(list)
-    for i, department in enumerate(org.departments):
+    for i, department in first_occurrences(org.departments):
         siblings[department.parent].append(i)
     for positions in siblings.values():
         if len(positions) > 1:
@@ -79,12 +79,16 @@ def organization_duplicates(org: OrgConfig | TenantState) -> Iterator[Diagnostic
             yield from duplicates(names, item_at("departments", "name", positions), "department name under one parent")
             orders = [None if (o := org.departments[i].order) is None else str(o) for i in positions]
             yield from duplicates(orders, item_at("departments", "order", positions), "order under one parent")
-    groups = org.user_groups
-    yield from duplicates([group.name for group in groups], item_at("user_groups", "name"), "user group name")
-    for i, group in enumerate(groups):
+    groups = first_occurrences(org.user_groups)
+    names = [group.name for _, group in groups]
+    yield from duplicates(names, item_at("user_groups", "name", [i for i, _ in groups]), "user group name")
+    for i, group in groups:
         yield from duplicates(group.members, list_at("user_groups", i, "members"), "group member")
-    members = org.members if isinstance(org, OrgConfig) else [live.member for live in org.members]
-    for i, member in enumerate(members):
+    # A fixture's deleted members may repeat an id, and each is checked; a configuration's may not.
+    members = (
+        first_occurrences(org.members) if isinstance(org, OrgConfig) else enumerate(live.member for live in org.members)
+    )
+    for i, member in members:
         if member.departments:
             yield from duplicates(member.departments, list_at("members", i, "departments"), "department of a member")
 
@@ -95,18 +99,33 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for section in ("members", "offboarding"):
         items = getattr(config, section)
         yield from duplicates([item.id for item in items], item_at(section, "id"), f"{KINDS[section]} id")
+    members = first_occurrences(config.members, ctx.members)
+    positions = [i for i, _ in members]
     for name in UNIQUE_MEMBER_FIELDS:
-        values = [getattr(member, name) for member in config.members]
-        yield from duplicates(values, item_at("members", name), name.replace("_", " "), fold=name.endswith("email"))
+        values = [getattr(member, name) for _, member in members]
+        at = item_at("members", name, positions)
+        yield from duplicates(values, at, name.replace("_", " "), fold=name.endswith("email"))
     yield from _renames(ctx)
+    yield from _beside_unchecked(ctx)
+
+
+def _beside_unchecked(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """An id that an item which failed the schema has too (config/partial.py)."""
+    for section, kind in KINDS.items():
+        failed = ctx.unchecked.get(section)
+        if failed:
+            for i, item in first_occurrences(getattr(ctx.config, section)):
+                if item.id in failed:
+                    message = f"{kind} id '{item.id}' is declared twice (the other one has schema errors)"
+                    yield error(RuleId.ID_UNIQUE, message, at=(section, i, "id"))
 
 
 def _renames(ctx: RuleContext) -> Iterator[Diagnostic]:
     """A member is renamed from an id no declared member has any more, and only one is."""
-    yield from duplicates(
-        [member.renamed_from for member in ctx.config.members], item_at("members", "renamed_from"), "renamed_from"
-    )
-    for i, member in enumerate(ctx.config.members):
+    members = first_occurrences(ctx.config.members, ctx.members)
+    at = item_at("members", "renamed_from", [i for i, _ in members])
+    yield from duplicates([member.renamed_from for _, member in members], at, "renamed_from")
+    for i, member in members:
         if member.renamed_from is not None and member.renamed_from in ctx.members:
             yield error(
                 RuleId.ID_UNIQUE,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import FieldDef, Member
-from orgstate.rules.context import RuleContext
+from orgstate.rules.context import RuleContext, first_occurrences
 
 URL_PREFIXES = ("https://", "http://")
 MAX_TEXT_LENGTH = 500
@@ -45,7 +45,7 @@ def _custom_values(ctx: RuleContext, i: int, member: Member) -> Iterator[Diagnos
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    for i, member in enumerate(ctx.config.members):
+    for i, member in first_occurrences(ctx.config.members, ctx.members):
         if member.phone is None and member.work_email is None:
             # "One must have either a phone number or work email entered."
             yield error(RuleId.MEMBER_CONTACT, "a member needs a phone number or a work email", at=("members", i))

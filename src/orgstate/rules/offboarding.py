@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import Offboarding
-from orgstate.rules.context import RuleContext
+from orgstate.rules.context import RuleContext, first_occurrences
 
 
 def is_protected(member_id: str, patterns: Sequence[str]) -> bool:
@@ -17,6 +17,8 @@ def is_protected(member_id: str, patterns: Sequence[str]) -> bool:
 
 def _recipient_problem(ctx: RuleContext, recipient: str) -> str | None:
     member = ctx.member(recipient)
+    if member is None and ctx.is_unchecked("members", recipient):
+        return None  # its schema errors are reported
     if member is None:
         return f"'{recipient}' is not a declared member{ctx.suggest(recipient, ctx.members)}"
     if recipient in ctx.offboarded:
@@ -47,8 +49,8 @@ def _transfers(ctx: RuleContext, i: int, entry: Offboarding) -> Iterator[Diagnos
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     protected = ctx.config.policy.protected
-    for i, entry in enumerate(ctx.config.offboarding):
-        if entry.id in ctx.members:
+    for i, entry in first_occurrences(ctx.config.offboarding, ctx.offboarded):
+        if entry.id in ctx.members or ctx.is_unchecked("members", entry.id):
             yield error(
                 RuleId.OFFBOARD_CONFLICT,
                 f"'{entry.id}' is both declared as a member and offboarded",

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 
 from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
-from orgstate.rules.context import RuleContext
+from orgstate.rules.context import RuleContext, first_occurrences
+
+# The section that holds what each kind of reference names.
+SECTION_OF = {"department": "departments", "member": "members", "field": "fields", "plan": "plans"}
 
 
 def _unknown(ctx: RuleContext, kind: str, value: str, known: dict[str, int], at: DocPath) -> Diagnostic:
@@ -16,10 +19,10 @@ def _unknown(ctx: RuleContext, kind: str, value: str, known: dict[str, int], at:
 def _references(ctx: RuleContext) -> Iterator[tuple[str, str | None, dict[str, int], DocPath]]:
     """(kind, referenced id, index to find it in, where) for every reference."""
     config = ctx.config
-    for i, department in enumerate(config.departments):
+    for i, department in first_occurrences(config.departments, ctx.departments):
         yield "department", department.parent, ctx.departments, ("departments", i, "parent")
         yield "member", department.leader, ctx.members, ("departments", i, "leader")
-    for i, member in enumerate(config.members):
+    for i, member in first_occurrences(config.members, ctx.members):
         yield "department", member.department, ctx.departments, ("members", i, "department")
         for j, extra in enumerate(member.departments):
             yield "department", extra, ctx.departments, ("members", i, "departments", j)
@@ -29,7 +32,7 @@ def _references(ctx: RuleContext) -> Iterator[tuple[str, str | None, dict[str, i
         for field_id in member.custom:
             yield "field", field_id, ctx.fields, ("members", i, "custom", field_id)
         yield "plan", member.seat, ctx.plans, ("members", i, "seat")
-    for i, group in enumerate(config.user_groups):
+    for i, group in first_occurrences(config.user_groups, ctx.groups):
         for j, member_id in enumerate(group.members):
             yield "member", member_id, ctx.members, ("user_groups", i, "members", j)
         yield "plan", group.seat, ctx.plans, ("user_groups", i, "seat")
@@ -42,5 +45,5 @@ def _references(ctx: RuleContext) -> Iterator[tuple[str, str | None, dict[str, i
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     for kind, value, known, at in _references(ctx):
-        if value is not None and value not in known:
+        if value is not None and value not in known and not ctx.is_unchecked(SECTION_OF[kind], value):
             yield _unknown(ctx, kind, value, known, at)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orgstate.catalogue import RuleId
-from orgstate.diagnostics import Diagnostic, clip, error, listed, warning
+from orgstate.diagnostics import Diagnostic, DocPath, clip, error, listed, warning
 from orgstate.model.config import Subscription
 from orgstate.rules.context import RuleContext
 from orgstate.seating.coverage import SeatListProblem
@@ -26,16 +26,25 @@ def _seat_list_problem(ctx: RuleContext, problem: SeatListProblem) -> Diagnostic
             return error(RuleId.REF_UNKNOWN, f"unknown file '{name}' (looked for {clip(problem.shown)})", at=at)
         case "unreadable":
             return error(RuleId.CFG_SCHEMA, f"cannot read seat list {problem.shown}: {problem.detail}", at=at)
+        case "invalid":
+            return _in_seat_list(ctx, RuleId.CFG_SCHEMA, problem.detail, problem, at)
         case "unmatched":
-            return error(
-                RuleId.REF_UNKNOWN,
-                f"no declared member has the email or phone '{clip(problem.detail)}'",
-                file=problem.shown,
-                line=problem.line,
-                column=1,
-                address=f"seat_assignments[{problem.assignment}]",
-                path=ctx.field_path(at),
-            )
+            message = f"no declared member has the email or phone '{clip(problem.detail)}'"
+            return _in_seat_list(ctx, RuleId.REF_UNKNOWN, message, problem, at)
+
+
+def _in_seat_list(ctx: RuleContext, rule: RuleId, message: str, problem: SeatListProblem, at: DocPath) -> Diagnostic:
+    """A diagnostic at a line of a seat list, addressed as the assignment that names it."""
+    address = ctx.sources.address(at) if ctx.sources is not None else None
+    return error(
+        rule,
+        message,
+        file=problem.shown,
+        line=problem.line,
+        column=1,
+        address=address or f"seat_assignments[{problem.assignment}]",
+        path=ctx.field_path(at),
+    )
 
 
 def _self_references(ctx: RuleContext) -> Iterator[Diagnostic]:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, DocPath, error
-from orgstate.rules.context import RuleContext
+from orgstate.rules.context import RuleContext, first_occurrences
 
 MAX_DEPARTMENT_DEPTH = 25  # the Open API's tenant limit
 
@@ -50,7 +50,7 @@ def _report(cycle: list[str], index: dict[str, int], at_of: Callable[[int], DocP
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    departments = ctx.config.departments
+    departments = [department for _, department in first_occurrences(ctx.config.departments, ctx.departments)]
     parent_of = {d.id: d.parent for d in departments if d.parent in ctx.departments}
     department_cycles = _cycles(parent_of)
     for cycle in department_cycles:
@@ -63,6 +63,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             yield error(
                 RuleId.DEPT_CYCLE, f"department is {depth} levels deep; Lark allows {MAX_DEPARTMENT_DEPTH}", at=at
             )
-    manager_of = {m.id: m.job.manager for m in ctx.config.members if m.job.manager in ctx.members}
+    members = first_occurrences(ctx.config.members, ctx.members)
+    manager_of = {m.id: m.job.manager for _, m in members if m.job.manager in ctx.members}
     for cycle in _cycles(manager_of):
         yield _report(cycle, ctx.members, lambda i: ("members", i, "job", "manager"), RuleId.MANAGER_CYCLE)

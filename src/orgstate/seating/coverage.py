@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from orgstate.config.seatfile import SeatFileRow, read_seat_file
+from orgstate.config.seatfile import MEMBER_CONTACTS, SeatFileRow, read_seat_file
 from orgstate.config.sources import Sources
 from orgstate.diagnostics import DocPath
 from orgstate.errors import ConfigError
@@ -52,10 +52,10 @@ class SeatListProblem:
     """Why a seat list, or one row of it, covers nobody; rules/seats.py reports it."""
 
     assignment: int  # index in seat_assignments
-    kind: Literal["outside", "missing", "unreadable", "unmatched"]
+    kind: Literal["outside", "missing", "unreadable", "invalid", "unmatched"]
     shown: str  # the file as the user sees it
-    detail: str = ""  # why it cannot be read, or the row's email or phone
-    line: int | None = None  # of the unmatched row
+    detail: str = ""  # why it cannot be read, what is wrong with a line, or the row's email or phone
+    line: int | None = None  # of the invalid line or the unmatched row
 
 
 def assignment_coverage(
@@ -87,13 +87,13 @@ def _seat_list(config: OrgConfig, sources: Sources | None, i: int, name: str) ->
     if not path.is_file():
         return set(), [SeatListProblem(i, "missing", shown)]
     try:
-        rows = read_seat_file(path)
+        seat_file = read_seat_file(path)
     except (ConfigError, UnicodeDecodeError, OSError) as exc:
         return set(), [SeatListProblem(i, "unreadable", shown, str(exc))]
     contacts = _contact_index(config)
     covered: set[str] = set()
-    problems: list[SeatListProblem] = []
-    for row in rows:
+    problems = [SeatListProblem(i, "invalid", shown, found.message, found.line) for found in seat_file.problems]
+    for row in seat_file.rows:
         member_id = _match(row, contacts)
         if member_id is None:
             problems.append(SeatListProblem(i, "unmatched", shown, row.label, row.line))
@@ -119,7 +119,7 @@ def _contact_index(config: OrgConfig) -> dict[str, str]:
     """Email (case-folded) or phone -> member id, as the console matches seat files."""
     index: dict[str, str] = {}
     for member in config.members:
-        for value in (member.work_email, member.business_email, member.phone):
+        for value in (getattr(member, name) for name in MEMBER_CONTACTS):
             if value is not None:
                 index.setdefault(value.casefold(), member.id)
     return index

@@ -1,6 +1,7 @@
 """The state store: journal, lock and audit log over SQLAlchemy Core.
 
-URLs (`--state`, env ORGSTATE_STATE): `sqlite:PATH` or `postgresql://...`.
+URLs (`--state`; the CLI reads its environment variable, config.settings.STATE_ENV):
+`sqlite:PATH` or `postgresql://...`.
 
 The lock is a row with a unique name. Its holder is recorded as user, host, pid, and
 (from /proc, see holder.py) where that pid is meaningful and when that process
@@ -18,18 +19,19 @@ runners' clocks need not agree.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, Row, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -143,12 +145,22 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def engine_for(url: str) -> Engine:
+def engine_for(url: str, *, create: bool = True) -> Engine:
+    """The engine for a state URL; with `create` False, a SQLite file must exist already
+    (it and its directory are never made: read-only commands create nothing)."""
     scheme, _, rest = url.partition(":")
     if scheme == "sqlite" and rest:
         path = Path(rest)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": SQLITE_TIMEOUT})
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": SQLITE_TIMEOUT})
+        else:
+            # mode=rw: a file removed since it was found is an error, never a new empty file.
+            address = f"file:{quote(str(path.absolute()))}?mode=rw"
+            engine = create_engine(
+                "sqlite://",
+                creator=lambda: sqlite3.connect(address, uri=True, timeout=SQLITE_TIMEOUT, check_same_thread=False),
+            )
 
         @event.listens_for(engine, "connect")
         def _connect(connection: sqlite3.Connection, _record: Any) -> None:
@@ -159,6 +171,16 @@ def engine_for(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(db: Connection) -> None:
             db.exec_driver_sql(db.get_execution_options().get("orgstate_begin", "BEGIN"))
+
+        @event.listens_for(engine, "handle_error")
+        def _busy(context: ExceptionContext) -> None:
+            if isinstance(context.original_exception, sqlite3.OperationalError) and "locked" in str(
+                context.original_exception
+            ):
+                raise OrgstateError(
+                    f"the state store {path} is busy: another process has held it for {SQLITE_TIMEOUT} s "
+                    "(a stopped orgstate?); let it finish, or stop it, and try again"
+                ) from None
 
         return engine
     if scheme in ("postgresql", "postgres") and rest:
@@ -509,10 +531,25 @@ class StateStore:
         with self.engine.begin() as db:
             _audit(db, actor, address, action, outcome, message, plan_id, change_id)
 
-    def entries(self, limit: int = 50) -> list[AuditEntry]:
-        """The latest audit entries, oldest first."""
+    def entries(
+        self,
+        limit: int = 50,
+        *,
+        since: dt.datetime | None = None,
+        plan_id: str | None = None,
+        addresses: Collection[str] = (),
+    ) -> list[AuditEntry]:
+        """The latest `limit` audit entries that match every filter given, oldest first:
+        at or after `since`, of the plan `plan_id`, about one of `addresses`."""
+        query = select(audit)
+        if since is not None:
+            query = query.where(audit.c.at >= _utc(since))
+        if plan_id is not None:
+            query = query.where(audit.c.plan_id == plan_id)
+        if addresses:
+            query = query.where(audit.c.address.in_(sorted(addresses)))
         with self.engine.connect() as db:
-            rows = db.execute(select(audit).order_by(audit.c.seq.desc()).limit(limit)).all()
+            rows = db.execute(query.order_by(audit.c.seq.desc()).limit(limit)).all()
         return [
             AuditEntry(
                 r.seq,
@@ -530,5 +567,28 @@ class StateStore:
 
 
 def open_store(url: str | None = None) -> StateStore:
-    url = url or os.environ.get("ORGSTATE_STATE") or DEFAULT_STATE
+    """The store at `url` as the caller resolved it (option, environment, orgstate.toml);
+    none: DEFAULT_STATE."""
+    url = url or DEFAULT_STATE
     return StateStore(engine_for(url), url)
+
+
+def open_existing_store(url: str | None = None) -> StateStore | None:
+    """The store at `url` (none: DEFAULT_STATE) for a command that only reads it, or None
+    when there is none yet: no SQLite file, or no orgstate tables in the database.
+    Nothing is created, neither a file nor a directory nor a table."""
+    url = url or DEFAULT_STATE
+    scheme, _, rest = url.partition(":")
+    if scheme == "sqlite" and rest and not Path(rest).is_file():
+        return None
+    engine = engine_for(url, create=False)
+    try:
+        with engine.connect() as db:
+            exists = audit.name in inspect(db).get_table_names()
+    except OperationalError as exc:
+        engine.dispose()
+        raise OrgstateError(f"state store {url} is unreachable: {exc.orig}") from None
+    if not exists:
+        engine.dispose()
+        return None
+    return StateStore(engine, url)  # an older store gains its missing lock columns, as on any open

@@ -90,7 +90,16 @@ class TenantCore:
             finally:
                 self._depth -= 1
             return
-        self.db.execute(f"BEGIN {mode}")
+        try:
+            self.db.execute(f"BEGIN {mode}")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            raise TenantError(
+                ErrorKind.RETRY,
+                f"the tenant database {self.path} is busy: another process has held it for "
+                f"{BUSY_TIMEOUT_MS // 1000} s (a stopped orgstate?); let it finish, or stop it, and try again",
+            ) from None
         self._depth = 1
         try:
             yield self.db

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 
 from orgstate.catalogue import RuleId
@@ -57,8 +57,8 @@ def check_fixture(state: TenantState) -> Iterator[Diagnostic]:
     plans = {p.id: p for p in state.org.plans}
     fields = {f.id for f in state.fields}
 
-    def unknown(kind: str, value: str | None, known: object, at: DocPath) -> Iterator[Diagnostic]:
-        if value is not None and value not in known:  # type: ignore[operator]
+    def unknown(kind: str, value: str | None, known: Container[str], at: DocPath) -> Iterator[Diagnostic]:
+        if value is not None and value not in known:
             yield error(RuleId.REF_UNKNOWN, f"unknown {kind} '{value}'", at=at)
 
     if state.org.name is not None and state.org.name != state.tenant.name:

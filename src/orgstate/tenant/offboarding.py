@@ -108,7 +108,9 @@ class OffboardingOps(GroupOps):
             )
         }
         kept = self.one("SELECT docs, mail, minutes FROM retention WHERE uid = ?", (uid,))
-        retention = None if kept is None else Retention(docs=kept["docs"], mail=kept["mail"], minutes=kept["minutes"])
+        retention = None
+        if kept is not None:  # SQLite keeps booleans as 0 and 1; the model takes true and false only
+            retention = Retention(docs=bool(kept["docs"]), mail=bool(kept["mail"]), minutes=bool(kept["minutes"]))
         return latest, retention
 
     def restore_member(

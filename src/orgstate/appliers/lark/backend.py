@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -44,9 +44,11 @@ from orgstate.lark.endpoints import (
     GROUP_MEMBERS_PAGE_MAX,
     GROUPS_PAGE_MAX,
     RESOURCES_PAGE_MAX,
+    USERS_BATCH_MAX,
     USERS_PAGE_MAX,
+    api_path,
 )
-from orgstate.lark.fields import ACCEPTORS, MAIL_PROCESSING_TYPES
+from orgstate.lark.fields import ACCEPTORS, MAIL_PROCESSING_TYPES, mobile_of
 from orgstate.lark.passwords import generate_password
 from orgstate.lark.transfers import TRANSFER_KINDS
 from orgstate.model.config import Department, FieldDef, Subscription, UserGroup
@@ -75,13 +77,8 @@ from orgstate.planner.changes import (
 )
 from orgstate.planner.context import recipient
 from orgstate.planner.plan import Plan
+from orgstate.progress import SILENT, Phase, Progress, counted
 
-USERS = "/open-apis/contact/v3/users"
-GROUPS = "/open-apis/contact/v3/group"
-PASSWORD_RESET = "/open-apis/admin/v1/password/reset"
-# The emulator's own calls (no Lark counterpart): what members own, what a deletion did.
-RESOURCES = "/open-apis/orgstate-emulator/v1/resources"
-OFFBOARDING = "/open-apis/orgstate-emulator/v1/offboarding"
 # A mail outcome -> the mail action that carries it out.
 MAIL_OUTCOMES: dict[str, MailAction] = {
     "transferred": "transfer",
@@ -140,7 +137,12 @@ class LarkBackend:
     capabilities: frozenset[str] = OWN
 
     def __init__(
-        self, domain: str, app_id: str | None = None, app_secret: str | None = None, api: LarkApi | None = None
+        self,
+        domain: str,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        api: LarkApi | None = None,
+        progress: Progress = SILENT,
     ) -> None:
         app_id = app_id or os.environ.get("LARK_APP_ID")
         app_secret = app_secret or os.environ.get("LARK_APP_SECRET")
@@ -153,7 +155,10 @@ class LarkBackend:
             app_secret or "",
             timeout=environment_number(TIMEOUT_ENV, 10.0, float),
             attempts=environment_number(MAX_ATTEMPTS_ENV, 8, int),
+            progress=progress,
         )
+        self.progress = progress
+        self.reading = Phase()  # the snapshot read under way, told of each page
         self.snapshot_digest: str | None = None
         self.transfers: dict[str, ResourcesTransfer] = {}
         # Member ids to look up when not listed: the deleted ones among them go in snapshots.
@@ -171,7 +176,7 @@ class LarkBackend:
 
     def _custom_attrs(self) -> list[dict[str, Any]]:
         if self._attrs is None:
-            self._attrs = self.api.pages("/open-apis/contact/v3/custom_attrs", {"page_size": CUSTOM_ATTRS_PAGE_MAX})
+            self._attrs = self.api.pages(api_path("contact.v3.custom_attr.list"), {"page_size": CUSTOM_ATTRS_PAGE_MAX})
         return self._attrs
 
     @property
@@ -190,19 +195,44 @@ class LarkBackend:
         (and is restored rather than created anew)."""
         self.expected.update(member_ids)
 
+    def find_members(self, member_id: str | None, emails: Collection[str], phones: Collection[str]) -> list[LiveMember]:
+        """The user with this User ID (live or deleted), and the live users batch_get_id finds
+        by these emails and mobiles; none of them needs the whole tenant read."""
+        ids = [member_id] if member_id is not None else []
+        mobiles = sorted(map(mobile_of, phones))
+        wanted = {"emails": sorted(emails)[:USERS_BATCH_MAX], "mobiles": mobiles[:USERS_BATCH_MAX]}
+        if any(wanted.values()):
+            found = self.api.call("POST", api_path("contact.v3.user.batch_get_id"), QUERY, wanted)
+            ids += sorted({entry["user_id"] for entry in found.get("user_list") or [] if entry.get("user_id")})
+        users = (self._user(user_id) for user_id in dict.fromkeys(ids))
+        return [member_view(user) for user in users if user is not None]
+
     # -- reading -----------------------------------------------------------------------
 
     def read_snapshot(self) -> TenantState:
+        with self.progress.phase("Reading the tenant") as self.reading:
+            state = self._read_snapshot()
+            self.reading.result(counted(len(state.members), "member"))
+        return state
+
+    def _page_read(self, items: int) -> None:
+        self.reading.count(pages=1)
+
+    def _users_read(self, items: int) -> None:
+        self.reading.count(pages=1, members=items)
+
+    def _read_snapshot(self) -> TenantState:
         departments = self.api.pages(
-            f"/open-apis/contact/v3/departments/{ROOT}/children",
+            api_path("contact.v3.department.children", department_id=ROOT),
             {**QUERY, "page_size": DEPARTMENTS_PAGE_MAX, "fetch_child": "true"},
+            on_page=self._page_read,
         )
         with ThreadPoolExecutor(READERS) as pool:
             # Every list but the departments' goes at once: each endpoint has limits of its own.
             user_pages = [pool.submit(self._users_in, d) for d in [ROOT, *(d["department_id"] for d in departments)]]
             groups_future = pool.submit(self._groups, pool)
             resources_future = pool.submit(self._resources)
-            seats_future = pool.submit(self.api.call, "GET", "/open-apis/tenant/v2/tenant/assign_info_list/query")
+            seats_future = pool.submit(self.api.call, "GET", api_path("tenant.v2.tenant_product_assign_info.query"))
             attrs_future = pool.submit(self._custom_attrs)
             users: dict[str, dict[str, Any]] = {}
             for page in user_pages:
@@ -235,7 +265,9 @@ class LarkBackend:
         return state
 
     def _groups(self, pool: ThreadPoolExecutor) -> list[UserGroup]:
-        groups = self.api.pages(f"{GROUPS}/simplelist", {"page_size": GROUPS_PAGE_MAX}, "grouplist")
+        groups = self.api.pages(
+            api_path("contact.v3.group.simplelist"), {"page_size": GROUPS_PAGE_MAX}, "grouplist", self._page_read
+        )
         members = [pool.submit(self._group_member_list, g["id"]) for g in groups]
         return [
             UserGroup(id=g["id"], name=g["name"], description=g.get("description") or "", members=tuple(m.result()))
@@ -244,14 +276,17 @@ class LarkBackend:
 
     def _users_in(self, department_id: str) -> list[dict[str, Any]]:
         return self.api.pages(
-            f"{USERS}/find_by_department", {**QUERY, "page_size": USERS_PAGE_MAX, "department_id": department_id}
+            api_path("contact.v3.user.find_by_department"),
+            {**QUERY, "page_size": USERS_PAGE_MAX, "department_id": department_id},
+            on_page=self._users_read,
         )
 
     def _group_member_list(self, group_id: str) -> list[str]:
         items = self.api.pages(
-            f"{GROUPS}/{group_id}/member/simplelist",
+            api_path("contact.v3.group_member.simplelist", group_id=group_id),
             {"page_size": GROUP_MEMBERS_PAGE_MAX, "member_id_type": "user_id"},
             "memberlist",
+            self._page_read,
         )
         return [item["member_id"] for item in items]
 
@@ -259,7 +294,9 @@ class LarkBackend:
         """What members own. Lark's API does not say; the emulator answers an extension
         call, and a real tenant gives no counts (None; transfers then follow the defaults)."""
         try:
-            items = self.api.pages(RESOURCES, {"page_size": RESOURCES_PAGE_MAX})
+            items = self.api.pages(
+                api_path("orgstate_emulator.v1.resources"), {"page_size": RESOURCES_PAGE_MAX}, on_page=self._page_read
+            )
         except TenantError:
             self._extended = False
             return None
@@ -294,7 +331,7 @@ class LarkBackend:
 
     def _user(self, member_id: str) -> dict[str, Any] | None:
         """The user with this User ID: the live one, else the latest deleted one, else None."""
-        return self._get(f"{USERS}/{member_id}", "user")
+        return self._get(api_path("contact.v3.user.get", user_id=member_id), "user")
 
     def _member(self, member_id: str) -> LiveMember | None:
         """The live (not deleted) member with this User ID."""
@@ -302,11 +339,11 @@ class LarkBackend:
         return None if user is None or is_resigned(user) else member_view(user)
 
     def _department(self, department_id: str) -> dict[str, Any] | None:
-        found = self._get(f"/open-apis/contact/v3/departments/{department_id}", "department")
+        found = self._get(api_path("contact.v3.department.get", department_id=department_id), "department")
         return None if found is None else department_fields(found)
 
     def _group(self, group_id: str) -> dict[str, Any] | None:
-        found = self._get(f"{GROUPS}/{group_id}", "group", query={})
+        found = self._get(api_path("contact.v3.group.get", group_id=group_id), "group", query={})
         if found is None:
             return None
         return {"id": group_id, "name": found["name"], "description": found.get("description") or ""}
@@ -336,7 +373,7 @@ class LarkBackend:
         if self._extended is False:
             return None
         try:
-            return self.api.call("GET", OFFBOARDING, {"user_id": member_id})
+            return self.api.call("GET", api_path("orgstate_emulator.v1.offboarding"), {"user_id": member_id})
         except TenantError as exc:
             if exc.kind is not ErrorKind.NOT_FOUND:
                 raise
@@ -382,7 +419,7 @@ class LarkBackend:
 
     def _set_password(self, member_id: str, password: str) -> None:
         body = {"user_id": member_id, "password": {"ent_email_password": password}}
-        self.api.call("POST", PASSWORD_RESET, QUERY, body)
+        self.api.call("POST", api_path("admin.v1.password.reset"), QUERY, body)
 
     def _initial_password(self, member_id: str) -> None:
         """The initial login password of a business-email login: the Open API's user has no
@@ -411,7 +448,9 @@ class LarkBackend:
         user = self._user(member_id)
         if user is not None and bool((user.get("status") or {}).get("is_frozen")) == frozen:
             return Outcome.UNCHANGED
-        self.api.call("PATCH", f"{USERS}/{member_id}", QUERY, {"status": {"is_frozen": frozen}})
+        self.api.call(
+            "PATCH", api_path("contact.v3.user.patch", user_id=member_id), QUERY, {"status": {"is_frozen": frozen}}
+        )
         return Outcome.UPDATED
 
     def _patch_member(self, member_id: str, current: dict[str, Any], wanted: dict[str, Any]) -> Outcome:
@@ -422,7 +461,9 @@ class LarkBackend:
         if "department" in changes or "departments" in changes:
             changes["department"] = wanted.get("department", current["department"])
             changes["departments"] = wanted.get("departments", current["departments"])
-        self.api.call("PATCH", f"{USERS}/{member_id}", QUERY, user_body(changes, self.attr_types))
+        self.api.call(
+            "PATCH", api_path("contact.v3.user.patch", user_id=member_id), QUERY, user_body(changes, self.attr_types)
+        )
         return Outcome.UPDATED
 
     def _batch_members(self, changes: list[Change]) -> list[Outcome | TenantError]:
@@ -435,7 +476,7 @@ class LarkBackend:
         verb = "batch_add" if adding else "batch_remove"
         answer = self.api.call(
             "POST",
-            f"{GROUPS}/{group}/member/{verb}",
+            api_path(f"contact.v3.group_member.{verb}", group_id=group),
             None,
             {"members": [{"member_id": m, "member_type": "user", "member_id_type": "user_id"} for m in members]},
         )
@@ -464,7 +505,7 @@ handles, verifies = HANDLERS, VERIFIERS
 def _department_create(backend: LarkBackend, change: DepartmentCreate) -> Outcome:
     backend.api.call(
         "POST",
-        "/open-apis/contact/v3/departments",
+        api_path("contact.v3.department.create"),
         {**QUERY, "client_token": client_token(change)},
         department_body(change.after.model_dump(mode="json")),
     )
@@ -474,14 +515,17 @@ def _department_create(backend: LarkBackend, change: DepartmentCreate) -> Outcom
 @handles(DepartmentUpdate)
 def _department_update(backend: LarkBackend, change: DepartmentUpdate) -> Outcome:
     backend.api.call(
-        "PATCH", f"/open-apis/contact/v3/departments/{change.key}", QUERY, department_body(data(change.after))
+        "PATCH",
+        api_path("contact.v3.department.patch", department_id=change.key),
+        QUERY,
+        department_body(data(change.after)),
     )
     return Outcome.UPDATED
 
 
 @handles(DepartmentDelete)
 def _department_delete(backend: LarkBackend, change: DepartmentDelete) -> Outcome:
-    return backend._delete(f"/open-apis/contact/v3/departments/{change.key}", QUERY)
+    return backend._delete(api_path("contact.v3.department.delete", department_id=change.key), QUERY)
 
 
 # -- members ------------------------------------------------------------------------
@@ -497,7 +541,7 @@ def _member_create(backend: LarkBackend, change: MemberCreate) -> Outcome:
     if current is not None:
         return backend._patch_member(change.key, current.model_dump(mode="json"), wanted)
     body = {**user_body(wanted, backend.attr_types), "subscription_ids": []}
-    backend.api.call("POST", USERS, {**QUERY, "client_token": client_token(change)}, body)
+    backend.api.call("POST", api_path("contact.v3.user.create"), {**QUERY, "client_token": client_token(change)}, body)
     if change.after.login_type == "business_email":
         backend._initial_password(change.key)
     return Outcome.CREATED
@@ -514,7 +558,9 @@ def _member_update(backend: LarkBackend, change: MemberUpdate) -> Outcome:
     if one_side and current is not None:
         after.setdefault("department", current.member.department)
         after.setdefault("departments", list(current.member.departments))
-    backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, user_body(after, backend.attr_types))
+    backend.api.call(
+        "PATCH", api_path("contact.v3.user.patch", user_id=change.key), QUERY, user_body(after, backend.attr_types)
+    )
     if (
         switching
         and current is not None
@@ -542,7 +588,7 @@ def _member_delete(backend: LarkBackend, change: MemberDelete) -> Outcome:
         if resource == "mail":
             action = MAIL_PROCESSING_TYPES[MAIL_OUTCOMES.get(item.outcome, "keep")]
             body["email_acceptor"] = {"processing_type": action, **({"acceptor_user_id": item.to} if item.to else {})}
-    return backend._delete(f"{USERS}/{change.key}", QUERY, body)
+    return backend._delete(api_path("contact.v3.user.delete", user_id=change.key), QUERY, body)
 
 
 @handles(MemberRestore)
@@ -552,7 +598,9 @@ def _member_restore(backend: LarkBackend, change: MemberRestore) -> Outcome:
     place = change.after
     body = {"departments": [{"department_id": d} for d in (place.department, *place.departments)]}
     try:
-        backend.api.call("POST", f"{USERS}/{change.key}/resurrect", QUERY, {**body, "subscription_ids": []})
+        backend.api.call(
+            "POST", api_path("contact.v3.user.resurrect", user_id=change.key), QUERY, {**body, "subscription_ids": []}
+        )
     except TenantError:
         if backend._member(change.key) is None:
             raise  # else a retried call whose first attempt went through (44033 not deleted)
@@ -590,7 +638,7 @@ def _user_group_create(backend: LarkBackend, change: UserGroupCreate) -> Outcome
         return _patch_group(backend, change.key, current, wanted)
     try:
         body = {"group_id": group.id, "name": group.name, "description": group.description, "type": 1}
-        backend.api.call("POST", GROUPS, None, body)
+        backend.api.call("POST", api_path("contact.v3.group.create"), None, body)
     except TenantError:
         if backend._group(change.key) != wanted:
             raise
@@ -602,7 +650,7 @@ def _user_group_update(backend: LarkBackend, change: UserGroupUpdate) -> Outcome
     body = {k: v for k, v in data(change.after).items() if k in ("name", "description")}
     if not body:
         return Outcome.UNCHANGED
-    backend.api.call("PATCH", f"{GROUPS}/{change.key}", None, body)
+    backend.api.call("PATCH", api_path("contact.v3.group.patch", group_id=change.key), None, body)
     return Outcome.UPDATED
 
 
@@ -610,13 +658,13 @@ def _patch_group(backend: LarkBackend, group_id: str, current: dict[str, Any], w
     changes = differing(current, wanted)
     if not changes:
         return Outcome.UNCHANGED
-    backend.api.call("PATCH", f"{GROUPS}/{group_id}", None, changes)
+    backend.api.call("PATCH", api_path("contact.v3.group.patch", group_id=group_id), None, changes)
     return Outcome.UPDATED
 
 
 @handles(UserGroupDelete)
 def _user_group_delete(backend: LarkBackend, change: UserGroupDelete) -> Outcome:
-    return backend._delete(f"{GROUPS}/{change.key}")
+    return backend._delete(api_path("contact.v3.group.delete", group_id=change.key))
 
 
 @handles(GroupMemberAdd, GroupMemberRemove)
@@ -630,13 +678,13 @@ def _group_member(backend: LarkBackend, change: GroupMemberAdd | GroupMemberRemo
 @handles(SeatAssign)
 def _seat_assign(backend: LarkBackend, change: SeatAssign) -> Outcome:
     body = {"subscription_ids": [change.after.plan]}
-    backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, body)
+    backend.api.call("PATCH", api_path("contact.v3.user.patch", user_id=change.key), QUERY, body)
     return Outcome.CREATED
 
 
 @handles(SeatRelease)
 def _seat_release(backend: LarkBackend, change: SeatRelease) -> Outcome:
-    backend.api.call("PATCH", f"{USERS}/{change.key}", QUERY, {"subscription_ids": []})
+    backend.api.call("PATCH", api_path("contact.v3.user.patch", user_id=change.key), QUERY, {"subscription_ids": []})
     return Outcome.DELETED
 
 

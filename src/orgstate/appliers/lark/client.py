@@ -16,7 +16,6 @@ from typing import Any
 
 import lark_oapi as lark
 import requests
-from lark_oapi.core.cache import ICache
 from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.exception import ObtainAccessTokenException
 
@@ -24,10 +23,14 @@ from orgstate.appliers.lark.limits import Pacer
 from orgstate.errors import ErrorKind, LarkUnavailable, TenantError
 from orgstate.lark.codes import CREDENTIALS_REFUSED, RETRY, TOKEN_INVALID, LarkCode, kind_for
 from orgstate.lark.endpoints import RATE_LIMIT_RESET_HEADER, RESTRICTED_PATCH, is_restricted_patch, tier_for
+from orgstate.progress import SILENT, Progress
 
 
-class TokenCache(ICache):
-    """lark-oapi's token cache, one per backend, that a 99991663 can empty."""
+class TokenCache:
+    """lark-oapi's token cache, one per backend, that a 99991663 can empty.
+
+    It has the get and set of lark-oapi's ICache, all that the client calls; deriving from
+    that untyped class (no stubs ship) would leave this one unchecked by mypy."""
 
     def __init__(self) -> None:
         self.values: dict[str, tuple[str, float]] = {}
@@ -57,8 +60,10 @@ class LarkApi:
         attempts: int = 8,
         sleep: Callable[[float], None] = time.sleep,
         seed: int | None = None,
+        progress: Progress = SILENT,
     ) -> None:
         self.app_id = app_id
+        self.timeout = timeout
         self.tokens = TokenCache()
         self.client = (
             lark.Client.builder()
@@ -73,6 +78,7 @@ class LarkApi:
         self.pacer = Pacer()
         self.attempts = attempts
         self.sleep = sleep
+        self.progress = progress  # told of each retry: a call that keeps failing is not silent
         self.random = random.Random(seed)
         self.retries = 0
         self.token_renewals = 0
@@ -110,18 +116,25 @@ class LarkApi:
                 return outcome
             problem, wait = outcome
             self.retries += 1
-            self.sleep(wait if wait is not None else self._backoff(attempt))
+            if attempt + 1 < self.attempts:
+                pause = wait if wait is not None else self._backoff(attempt)
+                self.progress.notice(
+                    f"retrying {method} {path} in {pause:.1f} s: {problem} (attempt {attempt + 2} of {self.attempts})"
+                )
+                self.sleep(pause)
         raise LarkUnavailable(f"{method} {path}: the Open API kept failing ({problem}) after {self.attempts} attempts")
 
     def _backoff(self, attempt: int) -> float:
-        return min(8.0, 0.2 * 2**attempt) * (0.5 + self.random.random())
+        return min(8.0, 0.2 * 2.0**attempt) * (0.5 + self.random.random())
 
     def _attempt(self, request: Any) -> dict[str, Any] | tuple[str, float | None]:
         """The data, or why to retry and how long to wait (None: back off)."""
         try:
             response = self.client.request(request)
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            return f"{type(exc).__name__}", None
+        except requests.Timeout:
+            return f"no answer within {self.timeout:g} s", None
+        except requests.ConnectionError as exc:
+            return "connection refused" if "refused" in str(exc).lower() else "cannot connect", None
         except ObtainAccessTokenException as exc:
             if exc.code in TOKEN_INVALID or exc.code in CREDENTIALS_REFUSED:
                 raise TenantError(ErrorKind.PERMISSION, "the app credentials were refused", exc.code) from None
@@ -160,13 +173,23 @@ class LarkApi:
             reset = 1.0
         return reset + self.random.uniform(0, 0.25)
 
-    def pages(self, path: str, query: dict[str, Any], items_key: str = "items") -> list[dict[str, Any]]:
-        """Every item of a paginated list (page_token / has_more)."""
+    def pages(
+        self,
+        path: str,
+        query: dict[str, Any],
+        items_key: str = "items",
+        on_page: Callable[[int], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated list (page_token / has_more); `on_page` is told how
+        many items each page brought."""
         items: list[dict[str, Any]] = []
         token: str | None = None
         while True:
             data = self.call("GET", path, {**query, **({"page_token": token} if token else {})})
-            items.extend(data.get(items_key) or [])
+            page = data.get(items_key) or []
+            items.extend(page)
+            if on_page is not None:
+                on_page(len(page))
             if not data.get("has_more"):
                 return items
             token = data.get("page_token")

@@ -49,6 +49,8 @@ def user_body(member: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
     for field in ("id", *lark.TEXT_FIELDS, "login"):
         if field in member:
             body[lark.USER_KEYS[field]] = member[field]
+    if member.get("phone"):
+        body[lark.USER_KEYS["phone"]] = lark.mobile_of(member["phone"])
     if "hide_phone" in member:
         body[lark.USER_KEYS["hide_phone"]] = not member["hide_phone"]
     if "gender" in member:
@@ -104,6 +106,8 @@ def member_fields(user: dict[str, Any]) -> dict[str, Any]:
         "status": state,
         "seat": seats[0] if seats else None,
     }
+    if "phone" in fields and fields["phone"] is not None:
+        fields["phone"] = lark.phone_of(fields["phone"])
     return {k: v for k, v in fields.items() if v is not None}
 
 

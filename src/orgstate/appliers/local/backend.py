@@ -45,6 +45,7 @@ from orgstate.planner.changes import (
 from orgstate.planner.context import ALL_CAPABILITIES
 from orgstate.planner.fields import changed_fields
 from orgstate.planner.plan import Plan
+from orgstate.progress import SILENT, Progress, counted
 from orgstate.tenant import Tenant
 from orgstate.tenant.clock import Clock
 from orgstate.tenant.snapshot import read_state_and_digest
@@ -70,13 +71,16 @@ def client_token(change: BaseChange) -> str:
 class LocalBackend:
     capabilities = ALL_CAPABILITIES
 
-    def __init__(self, path: str | Path, clock: Clock | None = None, actor: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, clock: Clock | None = None, actor: str | None = None, progress: Progress = SILENT
+    ) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise TenantError(
                 ErrorKind.NOT_FOUND, f"{self.path}: no tenant database; run 'orgstate local init --from TENANT.yaml'"
             )
         self.tenant = Tenant(self.path, clock=clock, actor=actor)
+        self.progress = progress
         self.snapshot_digest: str | None = None
         self._passwords: dict[str, str] = {}
         self.transfers: dict[str, ResourcesTransfer] = {}
@@ -90,7 +94,9 @@ class LocalBackend:
         return f"local:{self.path.resolve()}"
 
     def read_snapshot(self) -> TenantState:
-        snapshot, self.snapshot_digest = read_state_and_digest(self.tenant)
+        with self.progress.phase("Reading the tenant") as phase:
+            snapshot, self.snapshot_digest = read_state_and_digest(self.tenant)
+            phase.result(counted(len(snapshot.members), "member"))
         return snapshot
 
     def prepare(self, plan: Plan) -> None:
