@@ -15,12 +15,14 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 import click
 
 from orgstate import __version__
+from orgstate.appliers.base import Backend
 from orgstate.appliers.lookup import BY_ID
 from orgstate.appliers.urls import DEFAULT_BACKEND, open_backend
 from orgstate.config.schema import org_schema_text
@@ -39,6 +41,7 @@ from orgstate.executor.passwords import PasswordFile
 from orgstate.export.document import export_document
 from orgstate.export.split import write_split
 from orgstate.export.writer import HEADER, refuse_existing, to_yaml, write_new
+from orgstate.model.live import TenantState
 from orgstate.pipeline import (
     Checked,
     check,
@@ -53,6 +56,7 @@ from orgstate.pipeline import (
     reset_password,
 )
 from orgstate.planner.plan import Plan
+from orgstate.progress import Progress
 from orgstate.render.audit import FORMATS as AUDIT_FORMATS
 from orgstate.render.audit import NO_JOURNAL, render_audit
 from orgstate.render.diagnostics import render_text
@@ -185,15 +189,11 @@ def plan_command(
 
     A refresh-only view (what changed in the tenant, without planning) is `orgstate drift`.
     """
-    checked = check(config_paths(paths))
-    _RETAINED.append(checked)
-    if _rejected(checked, output_format):
-        return 1
-    progress = progress_for_terminal()
-    with closing(open_backend(backend_url, progress)) as backend:
-        snapshot = read_snapshot(checked, backend)
-        plan = make_plan(checked, backend, snapshot, backend_url, allow_removals, targets, progress)
-    _RETAINED.extend((snapshot, plan))
+    with _read_tenant(paths, backend_url, output_format) as read:
+        if read is None:
+            return 1
+        plan = make_plan(read.checked, read.backend, read.snapshot, backend_url, allow_removals, targets, read.progress)
+    _RETAINED.append(plan)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render_plan_json(plan) + "\n")
@@ -201,6 +201,31 @@ def plan_command(
     if out is not None and output_format != "json":
         click.echo(f"Saved the plan to {out}.", err=True)
     return _plan_exit_code(plan, detailed_exitcode)
+
+
+@dataclass(frozen=True)
+class _TenantRead:
+    checked: Checked
+    backend: Backend
+    snapshot: TenantState
+    progress: Progress
+
+
+@contextmanager
+def _read_tenant(paths: tuple[Path, ...], backend_url: str, output_format: str) -> Iterator[_TenantRead | None]:
+    """The checked configuration and the tenant as plan, drift and explain read it (the
+    same snapshot, declared members looked up), with the backend open; None, once the
+    problems are shown, when the configuration cannot be used."""
+    checked = check(config_paths(paths))
+    _RETAINED.append(checked)
+    if _rejected(checked, output_format):
+        yield None
+        return
+    progress = progress_for_terminal()
+    with closing(open_backend(backend_url, progress)) as backend:
+        snapshot = read_snapshot(checked, backend)
+        _RETAINED.append(snapshot)
+        yield _TenantRead(checked, backend, snapshot, progress)
 
 
 def _plan_exit_code(plan: Plan, detailed: bool) -> int:
@@ -554,13 +579,10 @@ def explain_command(address: str, paths: tuple[Path, ...], backend_url: str, out
     """Show one object (member.ID, department.ID, user_group.ID): its declared and live
     values side by side, where a member's seat comes from and why, its planned changes and
     the diagnostics about it."""
-    checked = check(config_paths(paths))
-    _RETAINED.append(checked)
-    if _rejected(checked, output_format):
-        return 1
-    with closing(open_backend(backend_url, progress_for_terminal())) as backend:
-        snapshot = read_snapshot(checked, backend)
-        explanation = explain_object(checked, backend, snapshot, backend_url, address)
+    with _read_tenant(paths, backend_url, output_format) as read:
+        if read is None:
+            return 1
+        explanation = explain_object(read.checked, read.backend, read.snapshot, backend_url, address)
     click.echo(render("explain", output_format, explanation, use_colour()), color=use_colour())
     return 0
 
@@ -578,15 +600,10 @@ def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Pa
     Text and markdown list the first items of a long group (markdown stays under
     GitHub's comment limit); --format json or --out holds them all. With --out, the
     summary line goes to standard output and the notice to standard error."""
-    checked = check(config_paths(paths))
-    _RETAINED.append(checked)
-    if _rejected(checked, output_format):
-        return 1
-    progress = progress_for_terminal()
-    with closing(open_backend(backend_url, progress)) as backend:
-        snapshot = backend.read_snapshot()
-        report = detect(checked, backend, snapshot, backend_url, progress)
-    _RETAINED.append(snapshot)
+    with _read_tenant(paths, backend_url, output_format) as read:
+        if read is None:
+            return 1
+        report = detect(read.checked, read.backend, read.snapshot, backend_url, read.progress)
     text = render("drift", output_format, report)
     if out is None:
         click.echo(text)
