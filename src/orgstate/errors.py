@@ -108,7 +108,8 @@ class LockLost(OrgstateError):
         self.current = current
 
 
-@dataclass(frozen=True)
+# Not frozen: Python (and test runners) assign an exception's __traceback__ as it travels.
+@dataclass
 class YamlProblem(Exception):
     """A problem in one document, at a 1-based line and column."""
 
