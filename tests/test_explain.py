@@ -109,3 +109,12 @@ def test_a_configuration_with_errors_is_reported_first(org: tuple[str, ...], tmp
     path.write_text("version: 1\norg: {name: X}\nmembers: [{id: a}]\n")
     result = run_orgstate("explain", "member.a", "-f", str(path), *org[2:])
     assert result.returncode == 1 and "error" in result.stdout
+
+
+def test_a_derived_seat_is_not_shown_as_declared(org: tuple[str, ...]) -> None:
+    """zed's seat comes from a group: the configuration declares none, so the field table
+    shows no declared seat (nor a difference), and the seat story says where it comes from."""
+    document = explained(org, "member.zed")
+    seat = {row["name"]: row for row in document["fields"]}["seat"]  # type: ignore[attr-defined]
+    assert "declared" not in seat and not seat["differs"]
+    assert document["seat"]["reason"] == "group"  # type: ignore[index]

@@ -73,7 +73,9 @@ def explain(config: OrgConfig, snapshot: TenantState, rules: RuleContext, plan: 
     if kind == "member":
         member = ctx.desired_members.get(object_id)
         live_member = ctx.live_members.get(object_id) or ctx.deleted_members.get(object_id)
-        declared = None if member is None else member.model_dump(mode="json")
+        # A derived seat is not declared: the seat story says where it comes from.
+        derived = set() if member is None or member.has_explicit_seat else {"seat"}
+        declared = None if member is None else member.model_dump(mode="json", exclude=derived)
         live = None if live_member is None else live_member.model_dump(mode="json")
         names = list(MEMBER_FIELDS)
         if member is not None:
