@@ -46,3 +46,19 @@ def read_until(fd: int, marker: bytes | None, timeout: float = 60) -> bytes:
         if marker is not None and marker in data:
             return data
     raise AssertionError(f"timed out; got {data[-500:]!r}")
+
+
+def read_to_end(fd: int) -> bytes:
+    """Everything a pseudo-terminal's other end receives until the program closes it;
+    then close `fd`."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the program closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)

@@ -21,6 +21,7 @@ import yaml
 from orgstate.emulator.process import RunningEmulator, start_emulator
 from orgstate.tenant.fixture import init_tenant, load_fixture
 from tests.conftest import EXAMPLES
+from tests.terminal import read_to_end
 
 ORG = str(EXAMPLES / "org.yaml")
 SECRET = "progress-emulator-app-secret-0123456789"
@@ -66,16 +67,7 @@ def run_with_stderr_on_terminal(*args: str, cwd: Path, **env: str) -> tuple[int,
     os.close(secondary)
     assert process.stdout is not None
     stdout = process.stdout.read().decode()  # the pty holds a few KB; progress is far less
-    terminal = b""
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # EIO: the program closed the terminal
-            break
-        if not chunk:
-            break
-        terminal += chunk
-    os.close(primary)
+    terminal = read_to_end(primary)
     return process.wait(timeout=120), stdout, terminal
 
 

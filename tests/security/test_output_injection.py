@@ -38,6 +38,7 @@ from orgstate.statestore import open_store
 from tests.planner.conftest import declaring
 from tests.render.test_drift_html import Node, chromium_command, parse, rows
 from tests.tenant.conftest import BASE
+from tests.terminal import read_to_end
 
 
 @dataclass(frozen=True)
@@ -148,20 +149,11 @@ def run_in_terminal(*args: str, cwd: Path) -> tuple[int, str]:
         [sys.executable, "-m", "orgstate", *args], cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=subprocess.PIPE
     )
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the program closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
+    written = read_to_end(master)
     assert process.stderr is not None
     error = process.stderr.read()
     code = process.wait(timeout=120)
-    return code, (b"".join(chunks) + error).decode("utf-8")
+    return code, (written + error).decode("utf-8")
 
 
 # -- the runs, once for the module -----------------------------------------------------------------------------------
