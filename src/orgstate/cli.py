@@ -652,7 +652,7 @@ def export_command(backend_url: str, out: Path | None, merge: Path | None, split
     header = HEADER.format(backend=backend_url)
     if merge is not None:
         with progress.phase(f"Merging into {merge}"):
-            changes = merge_export(merge, snapshot)
+            changes = merge_export(merge, snapshot, document)
         summary = f"{len(changes)} change(s)" if changes else "nothing to change"
         click.echo(f"Merged into {for_terminal(merge)}: {summary}")
         for change in changes:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from orgstate.appliers.base import Backend, FindsMembers, LooksUpMembers
 from orgstate.appliers.lookup import MemberMatch, is_member_id, match_member, phone_forms
@@ -23,7 +24,6 @@ from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.drift.detect import DriftReport, detect_drift
 from orgstate.errors import ConfigError, OrgstateError, UsageError
 from orgstate.executor.passwords import PasswordFile
-from orgstate.export.document import export_document
 from orgstate.export.merge import merge_into
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import TenantState
@@ -131,18 +131,19 @@ def detect(
         return detect_drift(config, snapshot, backend_url, rules, capabilities=backend.capabilities)
 
 
-def merge_export(path: Path, snapshot: TenantState) -> list[str]:
-    """`export --merge`: bring the file at `path` up to `snapshot` (export/merge.py), then
-    write out the seat each member holds where the file's seat assignments would give
-    another, so that the file plans to no changes. Returns what changed."""
-    exported = export_document(snapshot)
+def merge_export(path: Path, snapshot: TenantState, exported: dict[str, Any]) -> list[str]:
+    """`export --merge`: bring the file at `path` up to `snapshot`, whose export document
+    is `exported` (export/merge.py), then write out the seat each member holds where the
+    file's seat assignments would give another, so that the file plans to no changes.
+    Returns what changed."""
     changes = merge_into(path, exported)
     pinned: set[str] = set()
     while True:  # pinning one seat can free or fill a plan for a rule: until none moves
         checked = check([path])
-        if checked.has_errors or checked.config is None:
+        if checked.has_errors:
             return changes
-        plan = build_plan(checked.config, snapshot, sources=checked.sources, rules=checked.rules)
+        config, rules = checked.usable()
+        plan = build_plan(config, snapshot, sources=checked.sources, rules=rules)
         moved = {member for change in plan.changes if change.type == "seat" for member in change.payload_ids()}
         if not moved - pinned:
             return changes

@@ -2,7 +2,7 @@
 call being retried. The core calls a Progress; the CLI plugs in a live display on a
 terminal or one line per phase in CI logs (render/progress.py). The defaults say nothing.
 
-The core reports coarsely (a page of a list, a step of the planner, a file), never per
+The core reports coarsely (a page of a list, a phase, a file), never per
 item, so that a silent run costs nothing measurable."""
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ class Phase:
 
     def count(self, **amounts: int) -> None:
         """More done so far, by unit: `count(pages=1, members=50)`."""
-
-    def step(self, name: str) -> None:
-        """The part of the phase now under way ("ordering the changes")."""
 
     def result(self, summary: str) -> None:
         """What the phase came to ("10,000 members"), for the line that closes it."""

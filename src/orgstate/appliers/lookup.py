@@ -12,12 +12,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pydantic_core import PydanticCustomError
+
 from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.live import LiveMember
-from orgstate.model.types import E164_PATTERN, ID_PATTERN
+from orgstate.model.types import ID_PATTERN, to_e164
 from orgstate.suggest import closest
 
-PHONE_SEPARATORS = re.compile(r"[\s().-]")
 BY_ID = "User ID"
 
 
@@ -38,9 +39,11 @@ def is_member_id(text: str) -> bool:
 def phone_forms(text: str) -> frozenset[str]:
     """The stored phone (E.164, as model.types normalises every phone) that `text` may
     name: written with spaces, dashes, dots or parentheses, or without its `+`."""
-    typed = PHONE_SEPARATORS.sub("", text)
-    e164 = typed if typed.startswith("+") else f"+{typed}"
-    return frozenset({e164}) if re.fullmatch(E164_PATTERN, e164) else frozenset()
+    typed = text.strip()
+    try:
+        return frozenset({to_e164(typed if typed.startswith("+") else f"+{typed}")})
+    except PydanticCustomError:
+        return frozenset()
 
 
 def contacts(member: LiveMember) -> list[tuple[str, str]]:

@@ -121,12 +121,6 @@ _REFUSED_BY_LIBYAML = (
 _LATER_MARKER = re.compile(rb"\n(?:---|\.\.\.)(?:[ \n]|\Z)")
 
 
-def needs_reference_reader(data: bytes) -> bool:
-    """True when the byte scan finds syntax that only the reference reader handles, or
-    that the two parsers read differently (see the module's docstring)."""
-    return _scan_declines(_fast_body(data))
-
-
 def _scan_declines(body: bytes) -> bool:
     comments = _LEADING_COMMENTS.match(body)
     start = comments.end() if comments else 0

@@ -191,11 +191,7 @@ def user_object(
     """A user as the Open API shows it; with `plans`, including `assign_info` (seats held)."""
     member, keys = live.member, lark.USER_KEYS
     job = member.job
-    departments = (
-        []
-        if live.status == "deleted"
-        else lark.department_ids(member.model_dump(include={"department", "departments"}))
-    )
+    departments = [] if live.status == "deleted" else [member.department, *member.departments]
     user = compact(
         {
             "user_id": member.id,

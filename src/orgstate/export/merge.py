@@ -379,16 +379,17 @@ def merge_into(path: Path, exported: dict[str, Any], pinned: Collection[str] = (
         _merge_org(text, document, exported, ends["org"], changes)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    members_before = [_normal(Member, item) for item in document.get("members") or () if isinstance(item, dict)]
+    lists = [rule.get("from_file") for rule in document.get("seat_assignments") or () if isinstance(rule, dict)]
+    seat_lists = [name for name in lists if isinstance(name, str)]
+    # The members as the file had them, to match seat list rows: only where there are lists.
+    members = document.get("members") or () if seat_lists else ()
+    members_before = [_normal(Member, item) for item in members if isinstance(item, dict)]
     for section in SECTIONS:
         _merge_section(text, document, section, exported.get(section, []), ends.get(section, 0), changes, pinned)
     live = {member["id"] for member in exported.get("members", [])}
     if "offboarding" in document:
         _drop_live_offboarding(text, document, live, ends["offboarding"], changes)
-    lists = [rule.get("from_file") for rule in document.get("seat_assignments") or () if isinstance(rule, dict)]
-    seat_files, seat_changes = rewrite_seat_lists(
-        path.parent, [name for name in lists if isinstance(name, str)], members_before, exported.get("members", [])
-    )
+    seat_files, seat_changes = rewrite_seat_lists(path.parent, seat_lists, members_before, exported.get("members", []))
     changes.extend(seat_changes)
     if changes:
         write_new(path, text.result())

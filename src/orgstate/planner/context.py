@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from orgstate.lark.editions import EDITION_RANK, EDITIONS_WITH_RESTORE, RESTORE_WINDOW_DAYS
+from orgstate.lark.editions import EDITIONS_WITH_RESTORE, RESTORE_WINDOW_DAYS, best_edition
 from orgstate.lark.transfers import TRANSFER_KINDS
 from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Subscription, UserGroup
 from orgstate.model.live import LiveMember, TenantState
@@ -174,7 +174,7 @@ class PlanContext(LiveIndex):
 
     @cached_property
     def edition(self) -> str:
-        return max((p.edition for p in self.plans_in_use), key=EDITION_RANK.__getitem__, default="starter")
+        return best_edition(p.edition for p in self.plans_in_use)
 
     @cached_property
     def is_downgraded(self) -> bool:

@@ -62,6 +62,8 @@ class Difference:
 
     def only(self, names: Collection[str]) -> Difference:
         """The part on the top-level fields `names` (a path's first part)."""
+        if not self.fields:  # most members: nothing differs
+            return self
         return Difference(
             {n: v for n, v in self.before.items() if n in names},
             {n: v for n, v in self.after.items() if n in names},

@@ -45,6 +45,8 @@ def parse_targets(texts: Sequence[str], ctx: PlanContext, given_as: str = "--tar
     """The targets as addresses, sorted and once each; an address of another kind, or of
     an object neither declared nor live, is a UsageError (naming what gave it) with a
     did-you-mean."""
+    if not texts:  # the usual plan: spare it the list of every address
+        return ()
     known = known_addresses(ctx)
     found: set[Address] = set()
     for text in texts:

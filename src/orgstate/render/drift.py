@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orgstate.drift.detect import KINDS, DriftItem, DriftKind, DriftReport
+from orgstate.progress import counted
 from orgstate.render.diagnostics import diagnostic_line
 from orgstate.render.escape import for_html, for_markdown, for_markdown_code, for_terminal, json_text
 from orgstate.render.plan_markdown import LIMIT, diagnostic_item
@@ -186,8 +187,7 @@ def _markdown_group(group: Group, rows: list[str]) -> list[str]:
     """A group's table of `rows` (its first items), folded when the group is long."""
     if len(group.items) <= FOLD_AT:
         return [f"**{for_markdown(group.label)}** ({number(len(group.items))})", "", *TABLE_HEAD, *rows, ""]
-    noun = "item" if len(group.items) == 1 else "items"
-    counts = f"{number(len(group.items))} {noun}" + (
+    counts = counted(len(group.items), "item") + (
         f", {number(len(rows))} shown" if len(rows) < len(group.items) else ""
     )
     return [

@@ -47,6 +47,7 @@ from typing import Any
 from orgstate.diagnostics import Diagnostic
 from orgstate.drift.detect import DriftItem, DriftReport
 from orgstate.planner.plan import SeatUse
+from orgstate.progress import counted
 from orgstate.render.drift import KIND_HINTS, KIND_LABELS, KIND_SYMBOLS, NO_DRIFT, NOTES, Group, groups, number
 from orgstate.render.escape import for_html
 
@@ -416,8 +417,7 @@ def _ignored(ignored: Iterable[str]) -> list[str]:
     return [
         '<section id="ignored-objects" aria-labelledby="ignored-title">',
         '<h2 id="ignored-title">Ignored by policy</h2>',
-        f'<p class="meta">{number(len(ignored))} live object{"" if len(ignored) == 1 else "s"} left out of the '
-        "comparison.</p>",
+        f'<p class="meta">{counted(len(ignored), "live object")} left out of the comparison.</p>',
         '<ul id="ignored">',
         *(f"<li><code>{_e(address)}</code></li>" for address in ignored),
         "</ul>",

@@ -49,7 +49,6 @@ class PhaseState(work.Phase):
         self.title = title
         self.started = time.monotonic()
         self.counts: dict[str, int] = {}
-        self.current = ""
         self.summary = ""
         self.lock = threading.Lock()
 
@@ -57,9 +56,6 @@ class PhaseState(work.Phase):
         with self.lock:
             for unit, amount in amounts.items():
                 self.counts[unit] = self.counts.get(unit, 0) + amount
-
-    def step(self, name: str) -> None:
-        self.current = name
 
     def result(self, summary: str) -> None:
         self.summary = summary
@@ -70,8 +66,7 @@ class PhaseState(work.Phase):
     def so_far(self) -> str:
         with self.lock:
             counts = ", ".join(f"{amount:,} {unit}" for unit, amount in self.counts.items())
-        detail = ", ".join(part for part in (self.current, counts) if part)
-        return for_terminal(f"{self.title}: {detail}" if detail else self.title)
+        return for_terminal(f"{self.title}: {counts}" if counts else self.title)
 
     def closing_line(self) -> str:
         return for_terminal(f"{self.title} ... {self.summary or 'done'} in {self.elapsed():.1f} s")

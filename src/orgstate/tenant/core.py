@@ -20,7 +20,7 @@ from typing import Any, Literal
 from orgstate.catalogue import RuleId
 from orgstate.errors import ErrorKind, TenantError
 from orgstate.lark.codes import LarkCode
-from orgstate.lark.editions import DOWNGRADED_MEMBER_LIMIT, EDITION_RANK
+from orgstate.lark.editions import DOWNGRADED_MEMBER_LIMIT, best_edition
 from orgstate.model.config import Subscription
 from orgstate.model.types import Edition
 from orgstate.tenant.clock import Clock, FixedClock, SystemClock
@@ -215,8 +215,7 @@ class TenantCore:
 
     def edition(self) -> Edition:
         """The tenant's edition: the best paid plan in use, else Starter."""
-        in_use = self.plans_in_use()
-        return max((plan.edition for plan in in_use), key=EDITION_RANK.__getitem__) if in_use else "starter"
+        return best_edition(plan.edition for plan in self.plans_in_use())
 
     def is_downgraded(self) -> bool:
         """Every paid plan bought has expired: the tenant is back on Starter."""

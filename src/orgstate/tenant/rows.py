@@ -7,7 +7,6 @@ import sqlite3
 from typing import Any
 
 from orgstate.model.config import Department, FieldDef, MemberFields, Subscription, UserGroup
-from orgstate.model.fields import COMPARED_FIELDS, MEMBER_FIELDS
 from orgstate.model.live import LiveMember, Resources
 
 # Compared member fields that the `members` table does not hold in a column of the same
@@ -15,7 +14,7 @@ from orgstate.model.live import LiveMember, Resources
 # of its own (reports are found by it), job and custom are JSON, hide_phone an integer.
 OWN_TABLE = frozenset({"departments"})
 JSON_COLUMNS = ("job", "custom")
-COLUMNS = tuple(name for name in MEMBER_FIELDS if name in COMPARED_FIELDS - OWN_TABLE)
+COLUMNS = tuple(name for name in MemberFields.model_fields if name not in OWN_TABLE)
 
 
 def member_columns(member: MemberFields) -> dict[str, Any]:

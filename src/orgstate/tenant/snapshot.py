@@ -10,8 +10,7 @@ from collections.abc import Iterable
 from itertools import islice
 
 from orgstate.gcpause import gc_paused
-from orgstate.model.config import InvitationPolicy
-from orgstate.model.fields import COMPARED_FIELDS, MEMBER_FIELDS
+from orgstate.model.config import InvitationPolicy, MemberFields
 from orgstate.model.live import NESTED_LIVE_MEMBERS, LiveMember, LiveOrg, TenantInfo, TenantState
 from orgstate.tenant.core import TenantCore
 from orgstate.tenant.rows import department_from_row, field_from_row, group_from_row, plan_from_row
@@ -26,7 +25,7 @@ FIELD_EXPRESSIONS = {
     "custom": "json(m.custom)",
 }
 MEMBER_FIELDS_AS_JSON = ", ".join(
-    f"'{name}', {FIELD_EXPRESSIONS.get(name, f'm.{name}')}" for name in MEMBER_FIELDS if name in COMPARED_FIELDS
+    f"'{name}', {FIELD_EXPRESSIONS.get(name, f'm.{name}')}" for name in MemberFields.model_fields
 )
 # Each live member as the nested shape `LiveMember` holds, so that pydantic need not nest
 # it. json_patch onto {} drops the keys whose value is null (a merge patch deletes them):
