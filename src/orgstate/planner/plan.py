@@ -3,11 +3,14 @@ the configuration and the live state it was computed from."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from orgstate.diagnostics import Diagnostic, has_errors
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Change, change_data
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,22 @@ class SeatUse:
     assigned_before: int
     assigned_after: int
     without_seat: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EndpointEstimate:
+    """The requests apply will send to one endpoint, and how long its rate limits make them take."""
+
+    requests: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long apply will take: the backend's rate limits and batch sizes applied to the changes."""
+
+    seconds: float
+    endpoints: dict[str, EndpointEstimate] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,16 @@ class Plan:
     ignored: tuple[str, ...] = ()
     # The addresses a targeted plan (--target) was limited to; empty for a full plan.
     targets: tuple[str, ...] = ()
+    # How long apply will take, when the backend can tell.
+    estimate: Estimate | None = None
+
+    @cached_property
+    def changes_digest(self) -> str:
+        """A digest of the changes alone: planning the same changes again gives the same
+        digest (whatever the plan's id, time or diagnostics), so it names what a reviewer
+        approved and apply after merge can refuse anything else."""
+        text = json.dumps([change_data(change) for change in self.changes], sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property
     def applyable(self) -> bool:
