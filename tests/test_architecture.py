@@ -181,7 +181,7 @@ TABLE_MARK = "<!-- imports: the table below is read by tests/test_architecture.p
 FOUNDATIONS = "foundations"
 # Top-level modules every package may import, and the one that runs the CLI.
 FOUNDATION_MODULES = ("orgstate.errors", "orgstate.diagnostics", "orgstate.catalogue", "orgstate.suggest")
-FOUNDATION_MODULES += ("orgstate.gcpause", "orgstate.progress")
+FOUNDATION_MODULES += ("orgstate.gcpause", "orgstate.progress", "orgstate.natural")
 ROW = re.compile(r"^\| `(?P<package>[a-z_]+)` \| (?P<job>[^|]+) \| (?P<imports>[^|]+) \|$")
 
 

@@ -36,7 +36,7 @@ def test_plan_target_says_so_in_every_format(org: tuple[Path, str], tmp_path: Pa
     assert "against the live tenant" in text.stdout
     assert "member.dev" not in text.stdout and "+ member.mia create" in text.stdout
     document = json.loads(saved.read_text())
-    assert document["targets"] == ["member.amy"] and document["format_version"] == "1.3"
+    assert document["targets"] == ["member.amy"] and document["format_version"] == "1.4"
     markdown = run_orgstate("show", str(saved), "--format", "markdown").stdout
     assert "> **Targeted plan**: only `member.amy` and what they depend on." in markdown
     as_json = run_orgstate(

@@ -7,6 +7,7 @@ becomes one clear line and exit 1; anything else is a bug and says so.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import signal
@@ -41,6 +42,11 @@ from orgstate.executor.passwords import PasswordFile
 from orgstate.export.document import export_document
 from orgstate.export.split import write_split
 from orgstate.export.writer import HEADER, refuse_existing, to_yaml, write_new
+from orgstate.github import environment
+from orgstate.github.body import compose, room
+from orgstate.github.marker import CHANGES_DIGEST, DRIFT, PLAN, Marker, config_label
+from orgstate.github.outputs import append_outputs
+from orgstate.github.summary import append_summary
 from orgstate.model.live import TenantState
 from orgstate.pipeline import (
     Checked,
@@ -57,12 +63,15 @@ from orgstate.pipeline import (
 )
 from orgstate.planner.plan import Plan
 from orgstate.progress import Progress
+from orgstate.render.apply import apply_counts, render_apply_markdown
 from orgstate.render.audit import FORMATS as AUDIT_FORMATS
 from orgstate.render.audit import NO_JOURNAL, render_audit
 from orgstate.render.diagnostics import render_text
-from orgstate.render.drift import summary_line
+from orgstate.render.drift import render_drift_markdown, summary_line
 from orgstate.render.escape import for_terminal
 from orgstate.render.plan_json import plan_schema_text, read_plan, render_plan_json
+from orgstate.render.plan_markdown import render_plan_markdown
+from orgstate.render.plan_text import kind_counts, plural
 from orgstate.render.progress import progress_for_terminal, reporter_for_terminal
 from orgstate.render.registry import Report, formats, render
 from orgstate.statestore import open_store
@@ -200,6 +209,7 @@ def plan_command(
     click.echo(render("plan", output_format, plan, use_colour()), color=use_colour())
     if out is not None and output_format != "json":
         click.echo(f"Saved the plan to {out}.", err=True)
+    _job_summary(lambda limit: render_plan_markdown(plan, limit))
     return _plan_exit_code(plan, detailed_exitcode)
 
 
@@ -234,6 +244,18 @@ def _plan_exit_code(plan: Plan, detailed: bool) -> int:
     return 2 if detailed and plan.has_changes else 0
 
 
+def _job_summary(markdown: Callable[[int], str]) -> None:
+    """In GitHub Actions ($GITHUB_STEP_SUMMARY set), append `markdown(limit)` to the job
+    summary; a summary that cannot be written is a warning, not the command's failure."""
+    path = environment.summary_file()
+    if path is None:
+        return
+    try:
+        append_summary(path, markdown)
+    except OSError as exc:
+        click.echo(for_terminal(f"warning: could not write the job summary {path}: {exc.strerror}"), err=True)
+
+
 state_option = click.option(
     "--state",
     "state_url",
@@ -242,6 +264,19 @@ state_option = click.option(
     help="Where the journal, lock and audit log live: sqlite:PATH (default sqlite:.orgstate/state.db) or "
     "postgresql://...",
 )
+
+
+class ChangesDigest(click.ParamType):
+    """A plan's changes digest, as the plan comment shows it: sha256: and 64 hex digits."""
+
+    name = "digest"
+    FORM = re.compile(CHANGES_DIGEST)
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not self.FORM.fullmatch(text):
+            self.fail(f"{value!r} is not a changes digest (sha256: and 64 hexadecimal digits)", param, ctx)
+        return text
 
 
 class Duration(click.ParamType):
@@ -288,6 +323,14 @@ lock_timeout_option = click.option(
     help="Where files of generated passwords (mode 0600) go.",
 )
 @target_option
+@click.option(
+    "--reviewed-changes",
+    "reviewed",
+    type=ChangesDigest(),
+    metavar="DIGEST",
+    help="Apply only if the plan's changes are the reviewed ones (their digest, from the pull-request comment or "
+    "orgstate github reviewed-digest); else refuse, applying nothing.",
+)
 def apply(
     plan_file: Path | None,
     paths: tuple[Path, ...],
@@ -298,6 +341,7 @@ def apply(
     allow_removals: int | None,
     passwords_dir: Path,
     targets: tuple[str, ...],
+    reviewed: str | None,
 ) -> int:
     """Carry out a saved plan, or plan and ask before carrying it out."""
     if plan_file is not None and paths:
@@ -317,8 +361,9 @@ def apply(
             plan = make_plan(source, backend, snapshot, backend_url, allow_removals, targets, progress)
             _RETAINED.extend((snapshot, plan))
             click.echo(render("plan", "text", plan, use_colour()), color=use_colour())
-            if plan.applyable and plan.has_changes:
-                _approve(auto_approve)
+        _refuse_unreviewed(plan, reviewed)
+        if not isinstance(source, Plan) and plan.applyable and plan.has_changes:
+            _approve(auto_approve)
         if not plan.applyable:
             raise OrgstateError("the plan has errors and cannot be applied")
         if not plan.has_changes:
@@ -348,7 +393,19 @@ def apply(
         finally:
             if result.started:  # however it ended: what was done, and what is left
                 _report_apply(plan, result)
+                _job_summary(lambda limit: render_apply_markdown(plan, result, limit))
     return 0 if result.ok else 1
+
+
+def _refuse_unreviewed(plan: Plan, reviewed: str | None) -> None:
+    """--reviewed-changes: a plan whose changes are not the reviewed ones applies nothing.
+    A plan without changes applies nothing anyway, and passes."""
+    if reviewed is None or not plan.has_changes or plan.changes_digest == reviewed:
+        return
+    raise OrgstateError(
+        f"the plan's changes ({plan.changes_digest}) differ from the reviewed ones ({reviewed}): the configuration "
+        "or the tenant changed since the review, and nothing was applied; plan again and have the new plan reviewed"
+    )
 
 
 @contextmanager
@@ -397,16 +454,9 @@ NOT_STARTED_LISTED = 10  # a run stopped early may leave thousands: name the fir
 def _report_apply(plan: Plan, result: ApplyResult) -> None:
     """What the run did, however it ended; addresses and reasons (the backend's messages
     quote live names) are written through for_terminal."""
-    counts = [
-        f"{len(result.done)} applied",
-        f"{result.earlier} done earlier",
-        f"{len(result.failed)} failed",
-        f"{len(result.skipped)} skipped",
-        *([f"{len(result.interrupted)} interrupted"] if result.interrupted else []),
-        f"{len(result.not_started)} not started",
-    ]
     click.echo(
-        f"Apply {'complete' if result.ok else 'incomplete'}: {', '.join(counts)} (plan {for_terminal(result.plan_id)})."
+        f"Apply {'complete' if result.ok else 'incomplete'}: {', '.join(apply_counts(result))} "
+        f"(plan {for_terminal(result.plan_id)})."
     )
     addresses = {change.id: for_terminal(f"{change.id} {change.address}") for change in plan.changes}
     for change_id, error in sorted(result.failed.items()):
@@ -612,6 +662,7 @@ def drift(paths: tuple[Path, ...], backend_url: str, output_format: str, out: Pa
         # The summary is the result (standard output); the notice, as plan's, goes to standard error.
         click.echo(summary_line(report))
         click.echo(f"Report written to {for_terminal(out)}.", err=True)
+    _job_summary(lambda limit: render_drift_markdown(report, limit))
     return 2 if report.has_drift else 0
 
 
@@ -797,24 +848,153 @@ def local_show(db_path: Path, output_format: str) -> None:
     click.echo(render("tenant", output_format, state))
 
 
+@cli.group("github")
+def github_group() -> None:
+    """orgstate in GitHub Actions: the plan comment, the drift issue, step outputs (docs/gitops.md)."""
+
+
+DEFAULT_AUTHOR = "github-actions[bot]"  # whom the workflow's GITHUB_TOKEN acts as
+author_option = click.option(
+    "--author",
+    default=DEFAULT_AUTHOR,
+    show_default=True,
+    metavar="LOGIN",
+    help="Whose comments and issues are orgstate's own: the login the token acts as.",
+)
+plan_file_option = click.option(
+    "--plan",
+    "plan_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A plan saved by orgstate plan --out.",
+)
+
+
+def _marker(kind: str, paths: tuple[Path, ...]) -> Marker:
+    return Marker(kind, config_label(config_paths(paths), environment.workspace()))
+
+
+@github_group.command("comment")
+@plan_file_option
+@config_option
+@author_option
+def github_comment(plan_file: Path, paths: tuple[Path, ...], author: str) -> None:
+    """Post the plan as the pull request's comment, updating orgstate's earlier one."""
+    from orgstate.github.client import connect  # PyGithub: loaded by the commands that talk to GitHub only
+    from orgstate.github.comments import upsert_comment
+
+    connection = environment.connection()
+    number = environment.pull_request_number()
+    marker = _marker(PLAN, paths)
+    plan = read_plan(plan_file)
+    line = marker.line(plan.changes_digest)
+    run = environment.run_url()
+    rest = f"the job summary of [this workflow run]({run})" if run else "the job summary of this workflow run"
+    body = compose(line, render_plan_markdown(plan, room(line), rest))
+    with closing(connect(connection, progress_for_terminal())) as client:
+        posted = upsert_comment(client, connection.repository, number, marker, author, body)
+    click.echo(for_terminal(f"{posted.action.capitalize()} the plan comment on pull request #{number}: {posted.url}"))
+    if posted.duplicates:
+        click.echo(f"Deleted {plural(posted.duplicates, 'copy')} of it left by an earlier run.")
+
+
+@github_group.command("reviewed-digest")
+@config_option
+@author_option
+def github_reviewed_digest(paths: tuple[Path, ...], author: str) -> None:
+    """Print the changes digest of the plan reviewed in the pull request merged as GITHUB_SHA."""
+    from orgstate.github.client import connect
+    from orgstate.github.reviewed import reviewed_digest
+
+    connection = environment.connection()
+    sha = environment.commit_sha()
+    marker = _marker(PLAN, paths)
+    with closing(connect(connection, progress_for_terminal())) as client:
+        click.echo(reviewed_digest(client, connection.repository, sha, marker, author))
+
+
+@github_group.command("outputs")
+@plan_file_option
+def github_outputs(plan_file: Path) -> None:
+    """Set the step's outputs from a saved plan (appended to $GITHUB_OUTPUT)."""
+    path = environment.output_file()
+    plan = read_plan(plan_file)
+    counts = kind_counts(plan.changes)
+    values = {
+        "has-changes": str(plan.has_changes).lower(),
+        "applyable": str(plan.applyable).lower(),
+        **{kind: str(count) for kind, count in counts.items()},
+        "summary": json.dumps(plan.summary),
+        "changes-digest": plan.changes_digest,
+        "estimate-seconds": "" if plan.estimate is None else f"{plan.estimate.seconds:.1f}",
+    }
+    append_outputs(path, values)
+
+
+@github_group.command("drift-issue")
+@config_option
+@backend_option
+@author_option
+def github_drift_issue(paths: tuple[Path, ...], backend_url: str, author: str) -> int:
+    """Report drift, as orgstate drift does, and keep one open issue up to date with it:
+    opened when drift appears, updated while it lasts, closed when it is gone. Exit 2 on
+    drift, 0 when clean."""
+    from orgstate.github.client import connect
+    from orgstate.github.issues import sync_drift_issue
+
+    connection = environment.connection()  # before the tenant is read: a missing token fails at once
+    marker = _marker(DRIFT, paths)
+    with _read_tenant(paths, backend_url, "text") as read:
+        if read is None:
+            return 1
+        report = detect(read.checked, read.backend, read.snapshot, backend_url, read.progress)
+    click.echo(summary_line(report))
+    _job_summary(lambda limit: render_drift_markdown(report, limit))
+    line = marker.line()
+    body = compose(line, render_drift_markdown(report, room(line))) if report.has_drift else None
+    title = for_terminal(f"orgstate: drift in {report.organization or report.backend}")
+    closing_note = f"No drift as of {report.created_at}: the tenant matches the configuration again."
+    with closing(connect(connection, progress_for_terminal())) as client:
+        outcome = sync_drift_issue(client, connection.repository, marker, author, title, body, closing_note)
+    if outcome.number is not None:
+        click.echo(for_terminal(f"{outcome.action.capitalize()} issue #{outcome.number}: {outcome.url}"))
+    return 2 if report.has_drift else 0
+
+
 # orgstate.toml setting -> (the option it is the default of, the commands that take it)
 SETTINGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "backend": ("backend_url", ("plan", "apply", "drift", "export", "reset-password", "explain")),
+    "backend": ("backend_url", ("plan", "apply", "drift", "export", "reset-password", "explain", "github drift-issue")),
     "state": ("state_url", ("apply", "log", "unlock", "reset-password")),
-    "config": ("paths", ("validate", "plan", "apply", "drift", "explain")),
+    "config": (
+        "paths",
+        (
+            "validate",
+            "plan",
+            "apply",
+            "drift",
+            "explain",
+            "github comment",
+            "github reviewed-digest",
+            "github drift-issue",
+        ),
+    ),
 }
 
 
-def default_map(settings: Settings) -> dict[str, dict[str, object]]:
+def default_map(settings: Settings) -> dict[str, Any]:
     """orgstate.toml's values as click's default_map: below the command line and the
-    environment, above the built-in defaults."""
-    defaults: dict[str, dict[str, object]] = {}
+    environment, above the built-in defaults. A subcommand ("github comment") has its
+    defaults nested under its group's."""
+    defaults: dict[str, Any] = {}
     for key, value in vars(settings).items():
         if value is None:
             continue
         option, commands = SETTINGS[key]
         for command in commands:
-            defaults.setdefault(command, {})[option] = value
+            table = defaults
+            for name in command.split():
+                table = table.setdefault(name, {})
+            table[option] = value
     return defaults
 
 

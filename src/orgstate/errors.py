@@ -10,6 +10,7 @@ OrgstateError                 user-facing failure: one clear line, exit 1
 +-- Interrupted               a stop was requested: apply stopped before its next change
 +-- LockHeld                  another apply holds the lock
 +-- LockLost                  this apply no longer holds its lock
++-- GitHubError               GitHub refused a request, or its settings are missing or wrong
 
 Internal signals, never shown to a user as such:
 
@@ -106,6 +107,11 @@ class LockLost(OrgstateError):
         )
         self.lock = lock
         self.current = current
+
+
+class GitHubError(OrgstateError):
+    """A request to GitHub failed (refused, not found, unreachable), or the environment
+    that names the repository, the pull request or the token is missing or wrong."""
 
 
 # Not frozen: Python (and test runners) assign an exception's __traceback__ as it travels.

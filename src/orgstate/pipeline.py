@@ -94,8 +94,8 @@ def make_plan(
     progress: Progress = SILENT,
 ) -> Plan:
     """The plan from `snapshot` (read from `backend`) to `checked`, carrying its static
-    diagnostics before the plan's own; with `targets`, only their changes and what those
-    depend on (planner/targets.py)."""
+    diagnostics before the plan's own and the backend's estimate of how long apply will
+    take; with `targets`, only their changes and what those depend on (planner/targets.py)."""
     config, rules = checked.usable()
     digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in checked.sources.files))
     options = PlanOptions(backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities)
@@ -111,7 +111,9 @@ def make_plan(
             targets=targets,
         )
         phase.result(counted(len(plan.changes), "change"))
-    return dataclasses.replace(plan, diagnostics=(*checked.diagnostics, *plan.diagnostics))
+    return dataclasses.replace(
+        plan, diagnostics=(*checked.diagnostics, *plan.diagnostics), estimate=backend.estimate(plan, snapshot)
+    )
 
 
 def explain_object(

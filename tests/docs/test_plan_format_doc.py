@@ -31,7 +31,6 @@ from orgstate.render.plan_json import (
     FORMAT_VERSION,
     PLAN_KEY_MIN_LENGTH,
     PLAN_KEY_VARIABLE,
-    UNTARGETED_VERSION,
     read_plan,
     seal,
 )
@@ -539,7 +538,7 @@ def test_each_example_change_is_valid(changes: list[dict[str, Any]]) -> None:
 
 def test_the_doc_describes_the_current_format_version() -> None:
     assert DOC.splitlines()[0].endswith(f"version {FORMAT_VERSION}")
-    assert all(document["format_version"] == UNTARGETED_VERSION for document in PLANS)  # no example is targeted
+    assert all(document["format_version"] == FORMAT_VERSION for document in PLANS)
     assert f'exactly\n  `"format_version": "{FORMAT_VERSION}"`' in DOC
 
 
@@ -571,7 +570,7 @@ def set_key(*path: Any, value: Any = None, delete: bool = False) -> Callable[[di
 REFUSED = {
     "an older format": set_key("format_version", value="1.0"),
     "the previous minor": set_key("format_version", value="1.1"),
-    "a later minor": set_key("format_version", value="1.4"),
+    "a later minor": set_key("format_version", value="1.5"),
     "a new major": set_key("format_version", value="2.0"),
     "a number": set_key("format_version", value=1.2),
     "no plan id": set_key("plan_id", delete=True),
@@ -734,7 +733,11 @@ def with_an_error(document: dict[str, Any]) -> None:
     ("edit", "stream", "says"),
     [
         (with_an_error, "stderr", "error: the plan has errors and cannot be applied"),
-        (lambda d: d.update(changes=[], summary={}, fingerprints={}), "stdout", "Nothing to apply."),
+        (
+            lambda d: d.update(changes=[], summary={}, fingerprints={}, changes_digest=changes_digest([])),
+            "stdout",
+            "Nothing to apply.",
+        ),
     ],
 )
 def test_apply_says_what_the_doc_says_of_plans_it_does_not_run(
@@ -792,6 +795,56 @@ def test_the_docs_python_recipe_gives_the_examples_digest() -> None:
     assert names["digest"] == EXAMPLE["digest"]
 
 
+def test_the_examples_changes_digest_is_the_documented_recipe_and_orgstates(tmp_path: Path) -> None:
+    assert EXAMPLE["changes_digest"] == changes_digest(EXAMPLE["changes"])
+    (recipe,) = re.findall(r"```python\n(.*?)```", section("### The changes digest"), re.S)
+    names: dict[str, Any] = {"plan": copy.deepcopy(EXAMPLE)}
+    exec(recipe, names)
+    assert names["changes_digest"] == EXAMPLE["changes_digest"]
+    document = copy.deepcopy(EXAMPLE)  # beyond ASCII and U+FFFF: escaped, as the doc says
+    change_of(document["changes"], "member.create")["after"]["name"] = "Tom Fischér \U0001f916"
+    document["changes_digest"] = changes_digest(document["changes"])
+    assert read_plan(written(document, tmp_path)).changes_digest == document["changes_digest"]
+    assert "four lowercase hex digits; a character beyond U+FFFF as a\nsurrogate pair" in DOC
+
+
+def test_only_the_changes_make_the_changes_digest(tmp_path: Path) -> None:
+    """As the doc says: a new id, time and diagnostics keep it; any change to a change does not."""
+    document = copy.deepcopy(EXAMPLE)
+    document.update(plan_id="plan-0", created_at="2027-01-01T00:00:00Z", diagnostics=[], estimate=None)
+    assert read_plan(written(document, tmp_path)).changes_digest == EXAMPLE["changes_digest"]
+    document["changes"] = document["changes"][:-1]
+    assert changes_digest(document["changes"]) != EXAMPLE["changes_digest"]
+
+
+@pytest.mark.parametrize(
+    ("version", "left_out", "said", "quoted"),
+    [
+        ("1.3", "estimate", "changes_digest: not part of format 1.3 (it came with 1.4)", True),
+        ("1.2", "changes_digest", "estimate: not part of format 1.2 (it came with 1.4)", False),
+        (FORMAT_VERSION, "changes_digest", "changes_digest: a plan of format 1.4 has one", True),
+    ],
+)
+def test_the_fields_of_14_belong_to_it(version: str, left_out: str, said: str, quoted: bool, tmp_path: Path) -> None:
+    document = {key: value for key, value in EXAMPLE.items() if key != left_out}
+    assert refusal({**document, "format_version": version}, tmp_path) == f"the file: Value error, {said}"
+    assert (f"`{said}`" in DOC) == quoted
+
+
+def test_a_plan_of_an_earlier_minor_is_read_without_the_new_fields(tmp_path: Path) -> None:
+    document = {key: value for key, value in EXAMPLE.items() if key not in ("changes_digest", "estimate")}
+    for version in ("1.2", "1.3"):
+        plan = read_plan(written({**document, "format_version": version}, tmp_path))
+        assert plan.estimate is None and plan.changes_digest == EXAMPLE["changes_digest"]
+
+
+def test_the_example_plan_keeps_its_estimate(tmp_path: Path) -> None:
+    estimate = read_plan(written(EXAMPLE, tmp_path)).estimate
+    assert estimate is not None and (estimate.seconds, estimate.endpoints) == (0.0, {})
+    assert EXAMPLE["estimate"] == {"seconds": 0.0, "endpoints": {}}
+    assert '`{"seconds": 0.0, "endpoints": {}}`' in DOC
+
+
 def test_the_recipe_holds_for_characters_beyond_ascii_and_for_the_signature(monkeypatch: pytest.MonkeyPatch) -> None:
     """Written as they are, in UTF-8; the signature is the HMAC-SHA256 of the same bytes,
     keyed with the key's UTF-8 bytes."""
@@ -812,7 +865,8 @@ def test_a_plan_changed_after_it_was_made_is_refused_as_documented(tmp_path: Pat
     line = printed(written(document, tmp_path, reseal=False))
     assert line == "error: plan.json: the plan was changed after it was made (its digest does not match): plan again"
     assert line in DOC
-    read_plan(written(document, tmp_path))  # the forger's copy, digest computed again, is read
+    document["changes_digest"] = changes_digest(document["changes"])
+    read_plan(written(document, tmp_path))  # the forger's copy, digests computed again, is read
 
 
 def signed_with_this_key(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
@@ -927,16 +981,35 @@ def with_an_error_kept_applyable(document: dict[str, Any]) -> None:
     document["diagnostics"].append({"severity": "error", "rule": "SEAT-CAPACITY", "message": "full"})
 
 
+def changes_digest(changes: list[dict[str, Any]]) -> str:
+    """The changes digest as the doc describes it, written out from its words."""
+    canonical = json.dumps(changes, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+def and_changes_digest(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """An edit of the changes after which the forger computes the changes digest again too."""
+
+    def edited(document: dict[str, Any]) -> None:
+        edit(document)
+        document["changes_digest"] = changes_digest(document["changes"])
+
+    return edited
+
+
 # Each edit of the doc's example that makes it not hold together; the doc quotes them all.
 INCONSISTENT = {
-    "an id twice": set_key("changes", "department.delete", "id", value="c0011"),
-    "a dependency on a later change": set_key("changes", "member.update", "depends_on", value=["c0009"]),
+    "an id twice": and_changes_digest(set_key("changes", "department.delete", "id", value="c0011")),
+    "a dependency on a later change": and_changes_digest(
+        set_key("changes", "member.update", "depends_on", value=["c0009"])
+    ),
     "a fingerprint missing": set_key("fingerprints", "member.bob", delete=True),
     "a key that is not an address": set_key("fingerprints", "dept.eng", value=ABSENT),
     "contents of a member": set_key("fingerprints", "member.bob#contents", value=ABSENT),
     "a fingerprint no change needs": set_key("fingerprints", "member.nobody", value=ABSENT),
     "applyable with an error": with_an_error_kept_applyable,
     "a summary that does not count": set_key("summary", "member.create", value=2),
+    "changes edited, their digest not": set_key("changes", "member.update", "reason", value="edited"),
 }
 INCONSISTENT_PREFIX = "error: plan.json: the plan is not consistent: "
 
@@ -993,7 +1066,7 @@ def test_a_cycle_is_refused(tmp_path: Path) -> None:
     """The doc says no dependency goes round in a circle: two changes that wait for each
     other, the first for a later one."""
     document = copy.deepcopy(EXAMPLE)
-    change_of(document["changes"], "department.create")["depends_on"] = ["c0002"]
+    and_changes_digest(set_key("changes", "department.create", "depends_on", value=["c0002"]))(document)
     assert printed(written(document, tmp_path)) == (
         INCONSISTENT_PREFIX + "changes: c0001 depends on c0002, which is not an earlier change of the plan"
     )
@@ -1006,6 +1079,7 @@ def test_what_consistency_does_not_ask_for(tmp_path: Path) -> None:
     for change in document["changes"]:
         change["id"] = renumber[change["id"]]
         change["depends_on"] = [renumber[needed] for needed in change["depends_on"]]
+    document["changes_digest"] = changes_digest(document["changes"])
     plan = read_plan(written(document, tmp_path))
     assert plan.changes[0].id == "c00012"
     assert "they need not run from `c0001`\nwithout gaps" in DOC

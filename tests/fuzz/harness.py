@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import io
 import json
 import random
@@ -92,7 +93,7 @@ TOKENS = [
     b"a" * 300,
     b"<script>alert(1)</script>",
     b"`|<details>",
-    b'"format_version": "1.2", ',
+    b'"format_version": "1.4", ',
     b'"depends_on": ["c0001"], ',
     b'"id": "c0001", ',
     b"NaN",
@@ -158,7 +159,14 @@ def reseal(data: bytes, rng: random.Random) -> bytes:
     the checks after the digest (consistency, then rendering) are reached too."""
     document = json.loads(data)
     _edit_json(document, rng)
+    if isinstance(document.get("changes"), list):
+        document["changes_digest"] = changes_digest(document["changes"])
     return json.dumps(seal(document)).encode()
+
+
+def changes_digest(changes: list[Any]) -> str:
+    """A plan's changes digest, as a forger computes it again (docs/plan-format.md)."""
+    return "sha256:" + hashlib.sha256(json.dumps(changes, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 JSON_VALUES: list[Any] = [
@@ -327,4 +335,5 @@ def _large_plan(size: int) -> bytes:
         number += 1
     document["changes"] = changes + grown
     document["summary"]["member.suspend"] += len(grown)
+    document["changes_digest"] = changes_digest(document["changes"])
     return json.dumps(seal(document), indent=2).encode()

@@ -16,7 +16,7 @@ from orgstate.model.live import TenantState
 from orgstate.planner.build import build_plan
 from orgstate.planner.context import PlanOptions
 from orgstate.planner.plan import Plan
-from orgstate.render.plan_json import FORMAT_VERSION, UNTARGETED_VERSION, read_plan, render_plan_json, seal
+from orgstate.render.plan_json import FORMAT_VERSION, read_plan, render_plan_json, seal
 from tests.planner.conftest import declaring, kinds, live_state, member, plan_of, rules
 
 
@@ -123,16 +123,16 @@ def test_capacity_is_checked_for_the_targeted_changes_against_the_live_tenant() 
     assert [(s.plan, s.assigned_before, s.assigned_after) for s in both.seats] == [("pro", 5, 5)]
 
 
-def test_a_targeted_plan_is_format_1_3_and_reads_back(tmp_path: Path) -> None:
+def test_a_targeted_plan_is_format_1_4_as_every_plan_and_reads_back(tmp_path: Path) -> None:
     plan = targeted(*changed_org(), "member.amy")
     path = tmp_path / "plan.json"
     path.write_text(render_plan_json(plan))
     document = json.loads(path.read_text())
-    assert document["format_version"] == FORMAT_VERSION == "1.3"
+    assert document["format_version"] == FORMAT_VERSION == "1.4"
     assert document["targets"] == ["member.amy"]
     assert read_plan(path) == plan
     untargeted = json.loads(render_plan_json(plan_of(*changed_org())))
-    assert untargeted["format_version"] == UNTARGETED_VERSION and "targets" not in untargeted
+    assert untargeted["format_version"] == FORMAT_VERSION and "targets" not in untargeted
 
 
 def rewrite(path: Path, plan: Plan, edit: Any) -> None:
@@ -157,7 +157,7 @@ def add_unrelated_change(document: dict[str, Any]) -> None:
         (add_unrelated_change, "neither concern a target nor are what a targeted change depends on"),
         (lambda d: d.update(targets=["seat.amy"]), "targets: 'seat.amy' is not a member, department, user_group"),
         (lambda d: d.update(targets=["member.amy", "member.amy"]), "targets: an address appears twice"),
-        (lambda d: d.update(format_version="1.2"), "targets: a targeted plan is of format 1.3"),
+        (lambda d: d.update(format_version="1.2"), "targets: a targeted plan is of format 1.3 or later"),
     ],
 )
 def test_a_forged_targeted_plan_is_refused(tmp_path: Path, edit: Any, refusal: str) -> None:
@@ -170,6 +170,6 @@ def test_a_forged_targeted_plan_is_refused(tmp_path: Path, edit: Any, refusal: s
 
 def test_a_full_plan_with_targets_added_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
-    rewrite(path, plan_of(*changed_org()), lambda d: d.update(format_version="1.3", targets=["member.amy"]))
+    rewrite(path, plan_of(*changed_org()), lambda d: d.update(targets=["member.amy"]))
     with pytest.raises(UsageError, match="neither concern a target"):
         read_plan(path)

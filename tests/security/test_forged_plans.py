@@ -173,6 +173,11 @@ FORGERIES: dict[str, tuple[Edit, bool, str]] = {
         "should match",
     ),
     "no digest": (lambda d: d.pop("digest"), False, "digest: Field required"),
+    "a change edited, the reviewed changes digest kept": (
+        set_path("changes", "member.delete", "reason", value="as reviewed"),
+        True,
+        "changes_digest: is not the digest of the plan's changes",
+    ),
 }
 
 

@@ -12,7 +12,9 @@ user group that drifted (`g<i>`: hostile live name), one the configuration renam
 - markdown (plan, drift, show): rendered as GitHub would, the table has one row per
   item, the only `<details>` are the renderer's, no script, link, image or mention;
 - HTML (drift): no script or event handler, one row per item, each name as text;
-- JSON (plan, drift, local show, validate): reads back to exactly the hostile names.
+- JSON (plan, drift, local show, validate): reads back to exactly the hostile names;
+- every output, printed to a GitHub Actions log, makes the runner carry out no workflow
+  command (its parser is modelled in tests/render/test_annotations.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from markdown_it import MarkdownIt
 
 from orgstate.statestore import open_store
 from tests.planner.conftest import declaring
+from tests.render.test_annotations import Runner
 from tests.render.test_drift_html import Node, chromium_command, parse, rows
 from tests.tenant.conftest import BASE
 from tests.terminal import read_to_end
@@ -83,6 +86,9 @@ CATALOGUE = (
     Hostile("math", "$\\color{red}{x}$", "$\\color{red}{x}$"),
     Hostile("attribute", '"><svg onload=alert(1)>', '"><svg onload=alert(1)>'),
     Hostile("emphasis", "**bold** _it_ ~~gone~~", "**bold** _it_ ~~gone~~"),
+    # A GitHub Actions runner obeys `##[name]` anywhere in a line of a step's log (and
+    # `::name::` at a line's start: test_a_file_named_like_a_workflow_command_is_shown_inert).
+    Hostile("workflow-command", "##[set-output name=has-changes;]false", "#\\u0023[set-output name=has-changes;]false"),
     # Letters of every script stay as they are, joiners included.
     Hostile(
         "legit",
@@ -294,6 +300,19 @@ def test_local_show_names_the_tenant_escaped(outputs: dict[str, tuple[int, str]]
     assert text.split("\n")[0] == f"{TENANT_NAME.shown} (founder boss)"
 
 
+@pytest.mark.parametrize("name", [*TEXT, *MARKDOWN, *JSON])
+def test_an_actions_log_obeys_nothing_of_the_output(outputs: dict[str, tuple[int, str]], name: str) -> None:
+    assert Runner().read(output(outputs, name, (0, 1, 2))).carried_out == []
+
+
+def test_a_file_named_like_a_workflow_command_is_shown_inert(tmp_path: Path) -> None:
+    name = "::add-mask::Acme.yaml"
+    (tmp_path / name).write_text("version: 1\norg: {name: Acme}\nmembers: [{id: a}]\n", encoding="utf-8")
+    code, text = run_in_terminal("validate", "-f", name, cwd=tmp_path)
+    assert code == 1 and text.startswith(":\\u003aadd-mask::Acme.yaml:"), text
+    assert Runner().read(text).carried_out == []
+
+
 # -- markdown ----------------------------------------------------------------------------------------------------------
 
 GFM = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -337,10 +356,13 @@ def test_markdown_keeps_its_structure(outputs: dict[str, tuple[int, str]], name:
 
 
 def test_plan_markdown_has_one_folded_block_per_change_type(outputs: dict[str, tuple[int, str]]) -> None:
+    """The deletions (of the `u` groups) come first, unfolded; the other changes are folded."""
     dom = markdown_dom(output(outputs, "plan-markdown", (0,)))
-    assert [summary.text for summary in dom.find_all("summary")] == [f"user_group ({4 * len(CATALOGUE)} changes)"]
+    assert [summary.text for summary in dom.find_all("summary")] == [f"user_group ({3 * len(CATALOGUE)} changes)"]
     [details] = dom.find_all("details")
-    assert len(details.find_all("li")) >= 4 * len(CATALOGUE)
+    assert len(details.find_all("li")) >= 3 * len(CATALOGUE)
+    deleted = [li.text for li in dom.find_all("li") if li.text.startswith("- user_group.u")]
+    assert deleted == [f"- user_group.u{number} delete (live, not declared) irreversible" for number, _ in INDEXED]
 
 
 @pytest.mark.parametrize("name", ["plan-markdown", "show-markdown"])

@@ -6,14 +6,15 @@ holds, so running a plan twice, or resuming one, is safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from orgstate.errors import TenantError
+from orgstate.lark.endpoints import GROUP_MEMBERS_BATCH_MAX
 from orgstate.model.live import LiveMember, TenantState
-from orgstate.planner.changes import Change
-from orgstate.planner.plan import Plan
+from orgstate.planner.changes import Change, GroupMemberAdd, GroupMemberRemove
+from orgstate.planner.plan import Estimate, Plan
 
 
 def each(apply: Callable[[Change], Outcome], changes: list[Change]) -> list[Outcome | TenantError]:
@@ -25,6 +26,37 @@ def each(apply: Callable[[Change], Outcome], changes: list[Change]) -> list[Outc
         except TenantError as exc:
             outcomes.append(exc)
     return outcomes
+
+
+def batches(changes: list[Change]) -> Iterator[list[Change]]:
+    """The calls apply_many is given, in order: consecutive group-member changes of one
+    group and action, none depending on another, at most GROUP_MEMBERS_BATCH_MAX (the
+    Open API's batch_add / batch_remove take 1 to 100 members); any other change alone."""
+    batch: list[Change] = []
+    for change in changes:
+        if batch and _joins(batch, change):
+            batch.append(change)
+            continue
+        if batch:
+            yield batch
+        batch = [change]
+    if batch:
+        yield batch
+
+
+def _group_of(change: Change) -> str | None:
+    """The group of a group-member change; None for any other change."""
+    return change.target.ids[0] if isinstance(change, GroupMemberAdd | GroupMemberRemove) else None
+
+
+def _joins(batch: list[Change], change: Change) -> bool:
+    first = batch[0]
+    return (
+        len(batch) < GROUP_MEMBERS_BATCH_MAX
+        and _group_of(first) is not None
+        and (first.type, first.action, _group_of(first)) == (change.type, change.action, _group_of(change))
+        and not set(change.depends_on) & {c.id for c in batch}
+    )
 
 
 class Outcome(Enum):
@@ -53,6 +85,11 @@ class Backend(Protocol):
     @property
     def snapshot_digest(self) -> str | None:
         """A digest of the last snapshot as read, if the backend has a cheap one."""
+        ...
+
+    def estimate(self, plan: Plan, snapshot: TenantState) -> Estimate:
+        """How long applying `plan` will take (its requests and the limits that pace them),
+        `snapshot` being the tenant the plan was made from, as this backend read it."""
         ...
 
     def prepare(self, plan: Plan) -> None:

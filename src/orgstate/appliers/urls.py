@@ -8,12 +8,11 @@ from urllib.parse import urlsplit
 from orgstate.appliers.base import Backend
 from orgstate.diagnostics import clip
 from orgstate.errors import UsageError
+from orgstate.origins import carries_secrets
 from orgstate.progress import SILENT, Progress
 
 DEFAULT_BACKEND = "local:.orgstate/tenant.db"
 SCHEMES = ("local", "lark", "scim")
-# Where plain http may carry the app secret: this machine only (as lark-oapi allows).
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 LARK_FORM = "expected lark:https://HOST[:PORT] (http only for 127.0.0.1, localhost or ::1; no path, query or user)"
 
 
@@ -55,8 +54,13 @@ def lark_origin(rest: str) -> str:
         host, port = (parts.hostname or "").lower(), parts.port
     except ValueError:
         raise wrong from None
-    secure = parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
-    if not secure or not host or "@" in parts.netloc or parts.query or parts.fragment or parts.path not in ("", "/"):
+    if (
+        not carries_secrets(parts.scheme, host)
+        or "@" in parts.netloc
+        or parts.query
+        or parts.fragment
+        or parts.path not in ("", "/")
+    ):
         raise wrong
     netloc = f"[{host}]" if ":" in host else host
     return f"{parts.scheme}://{netloc}{'' if port is None else f':{port}'}"

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from orgstate.diagnostics import Diagnostic
 from orgstate.model.config import OrgConfig
 from orgstate.model.live import LiveMember, TenantState
+from orgstate.natural import NaturalKey, natural_key
 from orgstate.planner.capabilities import check_capabilities
 from orgstate.planner.context import ALL_CAPABILITIES, PlanContext, PlanOptions
 from orgstate.planner.differences import Differences, find_differences
@@ -98,6 +99,11 @@ def _items(ctx: PlanContext, differences: Differences) -> Iterator[DriftItem]:
             yield DriftItem("changed", address, path, live_value, declared_value)
 
 
+def _order(item: DriftItem) -> tuple[int, NaturalKey, NaturalKey]:
+    """By kind, then address and field in natural order (`member.u2` before `member.u10`)."""
+    return KINDS.index(item.kind), natural_key(item.address), natural_key(item.field or "")
+
+
 def _named(ctx: PlanContext, item: DriftItem) -> DriftItem:
     name, department = _described(ctx, item.address)
     return replace(item, name=name, department=department)
@@ -116,7 +122,7 @@ def detect_drift(
     ctx = renamed_context(config, snapshot, options)
     seating, _ = resolve_live(ctx, (rules or RuleContext(config)).static_seats)
     differences = find_differences(ctx, seating.final)
-    items = sorted(_items(ctx, differences), key=lambda i: (KINDS.index(i.kind), i.address, i.field or ""))
+    items = sorted(_items(ctx, differences), key=_order)
     departments = {d.id: d.name for d in snapshot.departments} | {d.id: d.name for d in config.departments}
     return DriftReport(
         backend=backend,

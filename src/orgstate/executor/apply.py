@@ -23,15 +23,14 @@ lock is released."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from orgstate.appliers.base import Backend, Outcome
+from orgstate.appliers.base import Backend, Outcome, batches
 from orgstate.errors import Interrupted, OrgstateError, StalePlan, TenantError
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.reporter import Reporter
 from orgstate.executor.stale import stale_objects
-from orgstate.planner.changes import Change, GroupMemberAdd, GroupMemberRemove
+from orgstate.planner.changes import Change
 from orgstate.planner.fingerprints import reads, untouched
 from orgstate.planner.plan import Plan
 from orgstate.statestore import Holder, Lock, StateStore
@@ -68,38 +67,6 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return not (self.failed or self.skipped or self.interrupted or self.not_started or self.stopped)
-
-
-BATCH_LIMIT = 100  # the Open API's batch_add / batch_remove take 1 to 100 members
-
-
-def batches(changes: list[Change]) -> Iterator[list[Change]]:
-    """Consecutive changes that may go to the backend as one call: group-member changes of
-    one group and action, none depending on another, at most BATCH_LIMIT; others alone."""
-    batch: list[Change] = []
-    for change in changes:
-        if batch and _joins(batch, change):
-            batch.append(change)
-            continue
-        if batch:
-            yield batch
-        batch = [change]
-    if batch:
-        yield batch
-
-
-def _group_of(change: Change) -> str | None:
-    return change.target.ids[0] if isinstance(change, GroupMemberAdd | GroupMemberRemove) else None
-
-
-def _joins(batch: list[Change], change: Change) -> bool:
-    first = batch[0]
-    return (
-        len(batch) < BATCH_LIMIT
-        and _group_of(first) is not None
-        and (first.type, first.action, _group_of(first)) == (change.type, change.action, _group_of(change))
-        and not set(change.depends_on) & {c.id for c in batch}
-    )
 
 
 def journal_key(plan: Plan, backend: Backend) -> str:

@@ -2,11 +2,12 @@
 
 Capacity is checked after the plan's own releases and deletions (SPEC section 3), so
 apply must run the seat-freeing changes before the seat-taking changes that need
-them. `schedule` orders the drafts by phase, rank and address as SPEC section 5 says,
-but holds a change that would take a seat of a full plan until a change frees one;
-the taker then depends on the change that freed its seat (if that one fails, the
-taker is skipped instead of failing). When no order fits, the walk says which change
-would overfill which plan, and the plan cannot be applied.
+them. `schedule` orders the drafts by phase, rank and address (in natural order, `u2`
+before `u10`) as SPEC section 5 says, but holds a change that would take a seat of a
+full plan until a change frees one; the taker then depends on the change that freed
+its seat (if that one fails, the taker is skipped instead of failing). When no order
+fits, the walk says which change would overfill which plan, and the plan cannot be
+applied.
 
 `SeatModel` follows each change with the tenant's seat rules as the admin help pages
 give them (a seated user group seats a new member only while seats remain; a member
@@ -26,6 +27,7 @@ from orgstate.catalogue import RuleId
 from orgstate.diagnostics import Diagnostic, error
 from orgstate.model.config import UserGroup
 from orgstate.model.live import LiveMember
+from orgstate.natural import natural_key
 from orgstate.planner.context import PlanContext
 from orgstate.planner.drafts import Draft, Drafts
 
@@ -261,7 +263,8 @@ def schedule(ctx: PlanContext, drafts: Drafts) -> Schedule:
 
 
 def _sort_key(draft: Draft) -> tuple[Any, ...]:
-    return (draft.phase, draft.rank, draft.address, draft.action)
+    """Phase, rank, then the address in natural order (`member.u2` before `member.u10`)."""
+    return (draft.phase, draft.rank, natural_key(draft.address), draft.action)
 
 
 def _overfilled(model: SeatModel, draft: Draft, plans: list[str]) -> list[Diagnostic]:

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from orgstate.diagnostics import Diagnostic, has_errors
 from orgstate.planner.changes import Change, change_data
@@ -62,11 +63,17 @@ class Plan:
     estimate: Estimate | None = None
 
     @cached_property
+    def change_records(self) -> list[dict[str, Any]]:
+        """The changes in their plain form (SPEC section 5), made once: the saved plan and
+        the changes digest are both made of them."""
+        return [change_data(change) for change in self.changes]
+
+    @cached_property
     def changes_digest(self) -> str:
         """A digest of the changes alone: planning the same changes again gives the same
         digest (whatever the plan's id, time or diagnostics), so it names what a reviewer
         approved and apply after merge can refuse anything else."""
-        text = json.dumps([change_data(change) for change in self.changes], sort_keys=True, separators=(",", ":"))
+        text = json.dumps(self.change_records, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
     @property

@@ -23,6 +23,16 @@ def diagnostic_line(diagnostic: Diagnostic, colour: bool = False) -> str:
     return f"{where}{label} {for_terminal(diagnostic.rule)} {field}{for_terminal(diagnostic.message)}"
 
 
+def described(diagnostic: Diagnostic) -> str:
+    """The message with what it is about in front, `member.bob (members[1].job.manager): ...`,
+    for the formats that show the file and line apart from it (annotations, SARIF).
+    Unescaped: each format escapes it for its place."""
+    subject = diagnostic.address or diagnostic.path
+    if diagnostic.address and diagnostic.path:
+        subject = f"{diagnostic.address} ({diagnostic.path})"
+    return f"{subject}: {diagnostic.message}" if subject else diagnostic.message
+
+
 def summary_line(diagnostics: list[Diagnostic]) -> str:
     counts = Counter(diagnostic.severity for diagnostic in diagnostics)
     parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orgstate.drift.detect import KINDS, DriftItem, DriftKind, DriftReport
+from orgstate.natural import natural_key
 from orgstate.progress import counted
 from orgstate.render.diagnostics import diagnostic_line
 from orgstate.render.escape import for_html, for_markdown, for_markdown_code, for_terminal, json_text
@@ -76,7 +77,7 @@ def groups(items: Iterable[DriftItem]) -> list[Group]:
     found: dict[tuple[DriftKind, str, str | None], list[DriftItem]] = {}
     for item in items:
         found.setdefault((item.kind, item.address.partition(".")[0], item.field), []).append(item)
-    keys = sorted(found, key=lambda key: (KINDS.index(key[0]), key[1], key[2] or ""))
+    keys = sorted(found, key=lambda key: (KINDS.index(key[0]), key[1], natural_key(key[2] or "")))
     return [Group(*key, tuple(found[key])) for key in keys]
 
 

@@ -19,8 +19,8 @@ from orgstate import __version__
 from orgstate.diagnostics import Diagnostic
 from orgstate.errors import UsageError
 from orgstate.gcpause import gc_paused
-from orgstate.planner.changes import AnyChange, change_data
-from orgstate.planner.plan import Plan, SeatUse
+from orgstate.planner.changes import AnyChange
+from orgstate.planner.plan import EndpointEstimate, Estimate, Plan, SeatUse
 from orgstate.planner.soundness import plan_problems
 from orgstate.render.escape import json_text
 
@@ -29,10 +29,10 @@ from orgstate.render.escape import json_text
 # changes' payloads are typed (see schemas/plan.schema.json).
 # 1.2: `digest` (over the content) and, with a key, `signature`.
 # 1.3: `targets`, on a targeted plan (plan --target).
-FORMAT_VERSION = "1.3"
-# A plan without targets is exactly a 1.2 document and says so, so that releases
-# which read only 1.2 still read it; orgstate reads both.
-UNTARGETED_VERSION = "1.2"
+# 1.4: `changes_digest` (always) and `estimate` (an object, or null). Every plan carries
+# the digest now, so none is written as 1.2 any more; orgstate reads all three.
+FORMAT_VERSION = "1.4"
+DIGEST_PATTERN = r"^sha256:[0-9a-f]{64}$"
 # The environment variable that holds the key saved plans are signed and checked with.
 PLAN_KEY_VARIABLE = "ORGSTATE_PLAN_KEY"
 PLAN_KEY_MIN_LENGTH = 32
@@ -64,8 +64,18 @@ class DiagnosticDocument(Document):
     message: str
 
 
+class EndpointEstimateDocument(Document):
+    requests: Annotated[int, Field(ge=0)]
+    seconds: Annotated[float, Field(ge=0)]
+
+
+class EstimateDocument(Document):
+    seconds: Annotated[float, Field(ge=0)]
+    endpoints: dict[str, EndpointEstimateDocument]
+
+
 class PlanDocument(Document):
-    format_version: Literal["1.2", "1.3"]
+    format_version: Literal["1.2", "1.3", "1.4"]
     orgstate_version: str
     plan_id: Annotated[str, Field(pattern=r"^plan-[0-9a-z-]{1,64}$")]
     backend: str
@@ -81,19 +91,27 @@ class PlanDocument(Document):
     ignored: list[str] = []
     # Format 1.3: the addresses a targeted plan was limited to.
     targets: list[str] = []
-    digest: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    # Format 1.4: the digest of the changes alone, and how long apply will take.
+    changes_digest: Annotated[str | None, Field(pattern=DIGEST_PATTERN)] = None
+    estimate: EstimateDocument | None = None
+    digest: Annotated[str, Field(pattern=DIGEST_PATTERN)]
     signature: Annotated[str | None, Field(pattern=r"^hmac-sha256:[0-9a-f]{64}$")] = None
 
     @model_validator(mode="after")
-    def _targets_need_their_version(self) -> PlanDocument:
-        if self.targets and self.format_version != FORMAT_VERSION:
-            raise ValueError(f"targets: a targeted plan is of format {FORMAT_VERSION}")
+    def _fields_need_their_version(self) -> PlanDocument:
+        if self.targets and self.format_version == "1.2":
+            raise ValueError("targets: a targeted plan is of format 1.3 or later")
+        if self.format_version == FORMAT_VERSION and self.changes_digest is None:
+            raise ValueError(f"changes_digest: a plan of format {FORMAT_VERSION} has one")
+        for name in ("changes_digest", "estimate"):
+            if self.format_version != FORMAT_VERSION and name in self.model_fields_set:
+                raise ValueError(f"{name}: not part of format {self.format_version} (it came with {FORMAT_VERSION})")
         return self
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     return {
-        "format_version": FORMAT_VERSION if plan.targets else UNTARGETED_VERSION,
+        "format_version": FORMAT_VERSION,
         "orgstate_version": __version__,
         "plan_id": plan.id,
         "backend": plan.backend,
@@ -102,7 +120,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "created_at": plan.created_at,
         "applyable": plan.applyable,
         "summary": plan.summary,
-        "changes": [change_data(change) for change in plan.changes],
+        "changes": plan.change_records,
         "seats": [
             {
                 "plan": s.plan,
@@ -117,6 +135,18 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "fingerprints": plan.fingerprints,
         "ignored": list(plan.ignored),
         **({"targets": list(plan.targets)} if plan.targets else {}),
+        "changes_digest": plan.changes_digest,
+        "estimate": None if plan.estimate is None else _estimate_document(plan.estimate),
+    }
+
+
+def _estimate_document(estimate: Estimate) -> dict[str, Any]:
+    return {
+        "seconds": estimate.seconds,
+        "endpoints": {
+            name: {"requests": endpoint.requests, "seconds": endpoint.seconds}
+            for name, endpoint in sorted(estimate.endpoints.items())
+        },
     }
 
 
@@ -199,12 +229,20 @@ def read_plan(path: Path) -> Plan:
         fingerprints=document.fingerprints,
         ignored=tuple(document.ignored),
         targets=tuple(document.targets),
+        estimate=None
+        if document.estimate is None
+        else Estimate(
+            document.estimate.seconds,
+            {name: EndpointEstimate(e.requests, e.seconds) for name, e in document.estimate.endpoints.items()},
+        ),
     )
     problems = plan_problems(plan)
     if document.applyable != plan.applyable:
         problems.append(f"applyable: {str(document.applyable).lower()}, but the plan's diagnostics say otherwise")
     if document.summary != plan.summary:
         problems.append("summary: does not count the plan's changes")
+    if document.changes_digest is not None and document.changes_digest != plan.changes_digest:
+        problems.append("changes_digest: is not the digest of the plan's changes")
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
         raise UsageError(f"{path}: the plan is not consistent: {shown}")

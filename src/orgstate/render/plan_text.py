@@ -2,16 +2,19 @@
 
 Layout: a header naming the backend; one block per change in plan order (symbol,
 address, action, reason, then detail lines); the seats table; the diagnostics, errors
-first; the summary line; and, when the plan has errors, why it cannot be applied.
+first; the summary line and, when the backend counts requests, how long apply will
+take; and, when the plan has errors, why it cannot be applied.
 
 The helpers that read a change's payload (`field_changes`, `created_fields`,
-`transfers`) and count it (`SYMBOLS`, `kind_counts`) are shared with the markdown
-renderer, so both forms say the same thing. They return values as they are; this
+`transfers`), count it (`SYMBOLS`, `kind_counts`) and say how long apply will take
+(`estimate_sentence`, `duration_text`) are shared with the markdown renderer, so both
+forms say the same thing. They return values as they are; this
 renderer writes each through `for_terminal` (render/escape.py), so no name or message
 can send a control sequence to the terminal."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from orgstate.planner.changes import Change, ResourcesTransfer
 from orgstate.planner.plan import Plan, SeatUse
 from orgstate.render.diagnostics import diagnostic_line
 from orgstate.render.escape import for_terminal
+from orgstate.statestore.store import format_duration
 
 # Every action of SPEC section 5 and its symbol: `+` brings something in, `~` changes
 # something that stays, `-` takes something away. The summary line counts by symbol.
@@ -93,6 +97,22 @@ def summary_sentence(plan: Plan) -> str:
         return NO_CHANGES
     counts = kind_counts(plan.changes)
     return f"Plan: {counts['add']} to add, {counts['change']} to change, {counts['remove']} to remove."
+
+
+def duration_text(seconds: float) -> str:
+    """A duration for a reader: `less than a second`, `40s`, `3m 20s`, `2h 5m`."""
+    return "less than a second" if seconds < 1 else format_duration(dt.timedelta(seconds=seconds))
+
+
+def estimate_sentence(plan: Plan) -> str | None:
+    """How long apply will take, for an applyable plan whose backend counts its requests."""
+    if plan.estimate is None or not plan.applyable:
+        return None
+    requests = sum(endpoint.requests for endpoint in plan.estimate.endpoints.values())
+    if not requests:
+        return None
+    about = "" if plan.estimate.seconds < 1 else "about "
+    return f"Apply will take {about}{duration_text(plan.estimate.seconds)} ({requests:,} requests to the API)."
 
 
 def error_count(plan: Plan) -> int:
@@ -297,6 +317,9 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         lines += ["", style("Diagnostics:", bold=True)]
         lines += [diagnostic_line(diagnostic, colour) for diagnostic in ordered_diagnostics(plan.diagnostics)]
     lines += ["", style(summary_sentence(plan), bold=True)]
+    estimate = estimate_sentence(plan)
+    if estimate:
+        lines.append(estimate)
     blocked = blocked_sentence(plan)
     if blocked:
         lines.append(style(blocked, fg="red", bold=True))

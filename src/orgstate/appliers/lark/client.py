@@ -83,7 +83,9 @@ class LarkApi:
         self.retries = 0
         self.token_renewals = 0
         self.requests = 0
-        self.calls: Counter[str] = Counter()  # requests per endpoint (the tier table's names)
+        # Requests per pacing tier (the tier table's names): a restricted user patch counts
+        # under its endpoint and under RESTRICTED_PATCH, as the pacer waits for both.
+        self.calls: Counter[str] = Counter()
 
     def call(
         self, method: str, path: str, query: dict[str, Any] | None = None, body: dict[str, Any] | None = None
@@ -111,6 +113,8 @@ class LarkApi:
                 self.pacer.wait(RESTRICTED_PATCH)
             self.requests += 1
             self.calls[tier] += 1
+            if restricted:
+                self.calls[RESTRICTED_PATCH] += 1
             outcome = self._attempt(request)
             if isinstance(outcome, dict):
                 return outcome

@@ -9,6 +9,8 @@ from orgstate.lark import fields as lark
 
 QUERY = {"user_id_type": "user_id", "department_id_type": "department_id"}
 ROOT = "0"
+# What a user group patch sends: the Open API sets no other field of a group.
+GROUP_PATCHED = ("name", "description")
 
 
 def day(seconds: Any) -> str | None:

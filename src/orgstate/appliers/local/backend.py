@@ -44,7 +44,7 @@ from orgstate.planner.changes import (
 )
 from orgstate.planner.context import ALL_CAPABILITIES
 from orgstate.planner.fields import changed_fields
-from orgstate.planner.plan import Plan
+from orgstate.planner.plan import Estimate, Plan
 from orgstate.progress import SILENT, Progress, counted
 from orgstate.tenant import Tenant
 from orgstate.tenant.clock import Clock
@@ -98,6 +98,10 @@ class LocalBackend:
             snapshot, self.snapshot_digest = read_state_and_digest(self.tenant)
             phase.result(counted(len(snapshot.members), "member"))
         return snapshot
+
+    def estimate(self, plan: Plan, snapshot: TenantState) -> Estimate:
+        """The embedded tenant has no rate limits and no requests to count: apply is instant."""
+        return Estimate(seconds=0.0)
 
     def prepare(self, plan: Plan) -> None:
         """Remember each leaver's transfer change: their deletion carries out its options."""

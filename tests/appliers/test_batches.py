@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from orgstate.executor.apply import BATCH_LIMIT, batches
+from orgstate.appliers.base import batches
+from orgstate.lark.endpoints import GROUP_MEMBERS_BATCH_MAX
 from orgstate.planner.changes import Change
 from tests.samples import change
 
@@ -31,4 +32,4 @@ def test_a_change_that_depends_on_one_in_the_batch_starts_a_new_one() -> None:
 
 def test_batches_hold_at_most_the_api_limit() -> None:
     sizes = [len(batch) for batch in batches([add(n) for n in range(1, 251)])]
-    assert sizes == [BATCH_LIMIT, BATCH_LIMIT, 50]
+    assert sizes == [GROUP_MEMBERS_BATCH_MAX, GROUP_MEMBERS_BATCH_MAX, 50]
