@@ -112,7 +112,8 @@ def test_static_errors_stop_before_the_backend(tmp_path: Path) -> None:
     [
         ("nowhere", "expected local:PATH"),
         ("lark:https://open.larksuite.com", "the lark backend needs LARK_APP_ID and LARK_APP_SECRET"),
-        ("scim:https://idp.example/scim/v2", "the scim backend is not available in this version"),
+        ("scim:https://idp.example/scim/v2", "the scim backend needs a bearer token in SCIM_TOKEN"),
+        ("scim:http://idp.example/scim/v2", "expected scim:https://HOST"),
     ],
 )
 def test_bad_backends_are_one_line_errors(backend: str, message: str) -> None:

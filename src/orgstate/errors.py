@@ -6,6 +6,7 @@ OrgstateError                 user-facing failure: one clear line, exit 1
 +-- UsageError                a command was called in a way that cannot work
 +-- TenantError               the tenant refused an operation (kind + Lark code)
 +-- LarkUnavailable           the Open API kept failing after every retry
++-- ScimUnavailable           a SCIM service provider kept failing after every retry
 +-- StalePlan                 the tenant changed since the plan was made
 +-- Interrupted               a stop was requested: apply stopped before its next change
 +-- LockHeld                  another apply holds the lock
@@ -77,6 +78,10 @@ class TenantError(OrgstateError):
 
 class LarkUnavailable(OrgstateError):
     """The service kept failing after every retry."""
+
+
+class ScimUnavailable(OrgstateError):
+    """A SCIM service provider kept failing after every retry."""
 
 
 class StalePlan(OrgstateError):

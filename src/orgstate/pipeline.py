@@ -98,7 +98,12 @@ def make_plan(
     take; with `targets`, only their changes and what those depend on (planner/targets.py)."""
     config, rules = checked.usable()
     digest = bytes_digest(*(f.name.encode() + b"\0" + f.data for f in checked.sources.files))
-    options = PlanOptions(backend=backend_url, allow_removals=allow_removals, capabilities=backend.capabilities)
+    options = PlanOptions(
+        backend=backend_url,
+        allow_removals=allow_removals,
+        capabilities=backend.capabilities,
+        unheld=backend.unheld,
+    )
     with progress.phase("Planning") as phase:
         plan = build_plan(
             config,
@@ -121,7 +126,8 @@ def explain_object(
 ) -> Explanation:
     """One object of `checked` and of `snapshot` (read from `backend`), from the full plan."""
     config, rules = checked.usable()
-    return explain(config, snapshot, rules, make_plan(checked, backend, snapshot, backend_url), address)
+    plan = make_plan(checked, backend, snapshot, backend_url)
+    return explain(config, snapshot, rules, plan, address, backend.unheld)
 
 
 def detect(
@@ -130,7 +136,9 @@ def detect(
     """Where `snapshot` (read from `backend`) differs from `checked`."""
     config, rules = checked.usable()
     with progress.phase("Comparing"):
-        return detect_drift(config, snapshot, backend_url, rules, capabilities=backend.capabilities)
+        return detect_drift(
+            config, snapshot, backend_url, rules, capabilities=backend.capabilities, unheld=backend.unheld
+        )
 
 
 def merge_export(path: Path, snapshot: TenantState, exported: dict[str, Any]) -> list[str]:

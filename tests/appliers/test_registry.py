@@ -10,9 +10,10 @@ import pytest
 from orgstate.appliers.lark import backend as lark
 from orgstate.appliers.local import backend as local
 from orgstate.appliers.registry import Registry
+from orgstate.appliers.scim import changes as scim
 from orgstate.planner.changes import CHANGE_CLASSES, BaseChange
 
-BACKENDS = {"local": local, "lark": lark}
+BACKENDS = {"local": local, "lark": lark, "scim": scim}
 
 
 def missing(registry: Registry[object] | dict[type[BaseChange], object]) -> list[str]:

@@ -71,6 +71,11 @@ class Backend(Protocol):
     capabilities: frozenset[str]
 
     @property
+    def unheld(self) -> frozenset[str]:
+        """What it cannot hold at all (planner.context.UNHELD), left out of plans and drift."""
+        ...
+
+    @property
     def name(self) -> str:
         """The backend URL, as `--backend` takes it (`local:.orgstate/tenant.db`)."""
         ...

@@ -116,10 +116,14 @@ def detect_drift(
     rules: RuleContext | None = None,
     created_at: str | None = None,
     capabilities: frozenset[str] = ALL_CAPABILITIES,
+    unheld: frozenset[str] = frozenset(),
 ) -> DriftReport:
-    """`capabilities`: what the backend can read (a group's seat is compared only where it can)."""
-    options = PlanOptions(backend=backend, capabilities=capabilities)
+    """`capabilities`: what the backend can read (a group's seat is compared only where it
+    can); `unheld`: what it cannot hold at all, left out (planner.holdings)."""
+    options = PlanOptions(backend=backend, capabilities=capabilities, unheld=unheld)
     ctx = renamed_context(config, snapshot, options)
+    if ctx.declared is not None:
+        rules = RuleContext(ctx.config)
     seating, _ = resolve_live(ctx, (rules or RuleContext(config)).static_seats)
     differences = find_differences(ctx, seating.final)
     items = sorted(_items(ctx, differences), key=_order)

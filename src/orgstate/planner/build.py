@@ -62,6 +62,9 @@ def build_plan(
     ctx = renamed_context(config, snapshot, options or PlanOptions())
     chosen = parse_targets(targets, ctx)
     drafts = Drafts()
+    # Seats resolved from the configuration compared, which may leave some out (planner.holdings).
+    if ctx.declared is not None:
+        rules = RuleContext(ctx.config, sources)
     seating, diagnostics = resolve_live(ctx, (rules or RuleContext(config, sources)).static_seats)
     differences = find_differences(ctx, seating.final)
     diagnostics.extend(plan_departments(ctx, drafts, differences))
@@ -94,7 +97,8 @@ def build_plan(
         changes=changes,
         seats=tuple(targeted_seat_uses(ctx, scheduled.order, seating.left_out) if chosen else seat_uses(ctx, seating)),
         diagnostics=tuple(sorted(placed, key=lambda d: (d.sort_key()[3], d.rule, d.address or "", d.message))),
-        fingerprints=fingerprints(LiveIndex(snapshot) if ctx.renames else ctx, changes),
+        # Of the tenant as read (apply's stale check reads it so), not of a view of it.
+        fingerprints=fingerprints(LiveIndex(snapshot) if ctx.renames or ctx.declared else ctx, changes),
         ignored=differences.ignored,
         targets=tuple(str(address) for address in chosen),
     )

@@ -19,11 +19,13 @@ from orgstate.lark.editions import RESTORE_WINDOW_DAYS
 from orgstate.lark.transfers import RETENTION_DAYS
 from orgstate.model.live import LiveMember
 from orgstate.planner.context import PlanContext, recipient
+from orgstate.planner.holdings import check_holdings
 from orgstate.planner.offboarding import Recipients, dispositions, transfer_payload
 
 
 def check_capabilities(ctx: PlanContext) -> Iterator[Diagnostic]:
-    if not ctx.options.can("group_seats"):
+    yield from check_holdings(ctx)
+    if not ctx.options.can("group_seats") and ctx.options.holds("seats"):
         yield from _group_seats(ctx)
     if not ctx.options.can("restore"):
         yield from _restores(ctx)

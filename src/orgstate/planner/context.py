@@ -14,7 +14,7 @@ from typing import Literal
 
 from orgstate.lark.editions import EDITIONS_WITH_RESTORE, RESTORE_WINDOW_DAYS, best_edition
 from orgstate.lark.transfers import TRANSFER_KINDS
-from orgstate.model.config import Department, Member, Offboarding, OrgConfig, Subscription, UserGroup
+from orgstate.model.config import Department, Job, Member, MemberFields, Offboarding, OrgConfig, Subscription, UserGroup
 from orgstate.model.live import LiveMember, TenantState
 from orgstate.model.types import CollectionPolicy
 from orgstate.rules.offboarding import is_protected
@@ -43,6 +43,28 @@ CAPABILITIES = {
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
 
 
+def member_field(path: str) -> str:
+    """The part of a tenant that is one member field (`job.title`), as UNHELD names it."""
+    return f"member.{path}"
+
+
+# A member's fields a backend may be unable to hold (its id and name every backend holds).
+MEMBER_FIELD_PATHS = (
+    *(name for name in MemberFields.model_fields if name not in ("id", "name", "job")),
+    *(f"job.{name}" for name in Job.model_fields),
+)
+# What some backends cannot hold at all (a SCIM provider: no departments as objects, no
+# seats, fewer member fields). A plan and a drift report leave those parts out, on both
+# sides, and say so once (BACKEND-CAPABILITY), rather than plan changes that fail at apply
+# or report drift that never goes away. Every backend but scim holds all of them.
+UNHELD = {
+    "departments": "hold departments as objects (names, parents, leaders): a member's department is a name on it",
+    "seats": "hold subscriptions and seats",
+    "group_description": "hold a user group's description",
+    **{member_field(path): f"hold a member's {path}" for path in MEMBER_FIELD_PATHS},
+}
+
+
 @dataclass(frozen=True)
 class PlanOptions:
     backend: str = "local:.orgstate/tenant.db"
@@ -55,10 +77,16 @@ class PlanOptions:
     plan_id: str | None = None
     # What the backend can do (CAPABILITIES); the embedded tenant can do everything.
     capabilities: frozenset[str] = ALL_CAPABILITIES
+    # What the backend cannot hold at all (UNHELD); none for the embedded tenant and Lark.
+    unheld: frozenset[str] = frozenset()
 
     def can(self, capability: str) -> bool:
         assert capability in CAPABILITIES, capability
         return capability in self.capabilities
+
+    def holds(self, part: str) -> bool:
+        assert part in UNHELD, part
+        return part not in self.unheld
 
 
 @dataclass
@@ -116,6 +144,8 @@ class PlanContext(LiveIndex):
     options: PlanOptions = field(default_factory=PlanOptions)
     # New id -> old id of renamed members; the snapshot is the view with the new ids.
     renames: dict[str, str] = field(default_factory=dict)
+    # The configuration as written, where `config` leaves out what the backend cannot hold.
+    declared: OrgConfig | None = None
     _depths: dict[str, int] = field(default_factory=dict, repr=False)
     _indexes: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _ignore_matchers: dict[str, Callable[[str], re.Match[str] | None]] = field(default_factory=dict, repr=False)

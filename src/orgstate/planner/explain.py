@@ -60,10 +60,18 @@ class Explanation:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def explain(config: OrgConfig, snapshot: TenantState, rules: RuleContext, plan: Plan, address: str) -> Explanation:
+def explain(
+    config: OrgConfig,
+    snapshot: TenantState,
+    rules: RuleContext,
+    plan: Plan,
+    address: str,
+    unheld: frozenset[str] = frozenset(),
+) -> Explanation:
     """The view of the object `address` names, from the full `plan` of `config` against
-    `snapshot`; an address of no such object is a UsageError with a did-you-mean."""
-    ctx = renamed_context(config, snapshot, PlanOptions(backend=plan.backend))
+    `snapshot`, both as the backend holds them (`unheld`: planner.holdings); an address
+    of no such object is a UsageError with a did-you-mean."""
+    ctx = renamed_context(config, snapshot, PlanOptions(backend=plan.backend, unheld=unheld))
     (target,) = parse_targets([address], ctx, given_as="explain")
     kind, object_id = target.type, target.id
     declared: dict[str, Any] | None

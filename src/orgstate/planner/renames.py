@@ -23,6 +23,7 @@ from orgstate.model.live import TenantState
 from orgstate.planner.changes import Address
 from orgstate.planner.context import PlanContext, PlanOptions
 from orgstate.planner.drafts import Drafts, key
+from orgstate.planner.holdings import held
 from orgstate.rules.ids import UNIQUE_MEMBER_FIELDS
 
 
@@ -39,9 +40,12 @@ def member_renames(config: OrgConfig, snapshot: TenantState) -> dict[str, str]:
 
 
 def renamed_context(config: OrgConfig, snapshot: TenantState, options: PlanOptions) -> PlanContext:
-    """What a plan and a drift report compare: the configuration with the renamed view."""
-    renames = member_renames(config, snapshot)
-    return PlanContext(renamed_view(snapshot, renames), config, options, renames)
+    """What a plan and a drift report compare: the configuration with the renamed view,
+    both as the backend can hold them (planner.holdings)."""
+    compared, snapshot = held(config, snapshot, options)
+    renames = member_renames(compared, snapshot)
+    declared = None if compared is config else config
+    return PlanContext(renamed_view(snapshot, renames), compared, options, renames, declared=declared)
 
 
 def renamed_view(snapshot: TenantState, renames: dict[str, str]) -> TenantState:

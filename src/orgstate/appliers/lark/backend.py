@@ -19,9 +19,10 @@ import hashlib
 import os
 from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from orgstate.appliers.base import Outcome, each
+from orgstate.appliers.environment import environment_number
 from orgstate.appliers.lark.client import LarkApi
 from orgstate.appliers.lark.estimate import estimate_apply, gets_initial_password, reads_member_first
 from orgstate.appliers.lark.mapping import (
@@ -116,27 +117,13 @@ def member_view(user: dict[str, Any]) -> LiveMember:
 
 TIMEOUT_ENV = "LARK_TIMEOUT"  # seconds to wait for one answer
 MAX_ATTEMPTS_ENV = "LARK_MAX_ATTEMPTS"  # tries per call
-Number = TypeVar("Number", int, float)
-
-
-def environment_number(name: str, default: Number, kind: type[Number]) -> Number:
-    """A positive number from the environment, or `default` when the variable is unset."""
-    text = os.environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        value = kind(0)
-    if not value > 0:
-        raise UsageError(f"{name} must be a positive {'whole ' if kind is int else ''}number, not {text[:20]!r}")
-    return value
 
 
 class LarkBackend:
     # The lark backend's own (a real tenant). Against the emulator, whose extension calls
     # answer, an instance gains WITH_EXTENSIONS once it has read a snapshot.
     capabilities: frozenset[str] = OWN
+    unheld: frozenset[str] = frozenset()
 
     def __init__(
         self,

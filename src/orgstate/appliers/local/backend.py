@@ -70,6 +70,7 @@ def client_token(change: BaseChange) -> str:
 
 class LocalBackend:
     capabilities = ALL_CAPABILITIES
+    unheld: frozenset[str] = frozenset()
 
     def __init__(
         self, path: str | Path, clock: Clock | None = None, actor: str | None = None, progress: Progress = SILENT

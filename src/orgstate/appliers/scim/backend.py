@@ -1,0 +1,210 @@
+"""The `scim` backend: any SCIM 2.0 service provider (RFC 7643, 7644), its Users and
+Groups read as the configuration's members and user groups (appliers/scim/mapping.py).
+
+Discovery comes first: what the provider says it can do decides what it cannot hold
+(departments as objects, seats, the fields no mapping row names), which plans and drift
+leave out and say so once (planner.holdings). A SCIM provider lists no deleted users,
+no admins, no resources and no login methods: the capabilities it lacks
+(planner.context.CAPABILITIES) say what that means for a plan."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from scim2_models import EnterpriseUser, Group, PatchOp, PatchOperation
+
+from orgstate.appliers.base import Outcome, each
+from orgstate.appliers.environment import environment_number
+from orgstate.appliers.scim.changes import HANDLERS, VERIFIERS
+from orgstate.appliers.scim.client import ScimApi, read_token
+from orgstate.appliers.scim.discovery import Discovery, discover
+from orgstate.appliers.scim.mapping import NO_DEPARTMENT, enterprise_of, member_of, user_group_of
+from orgstate.diagnostics import clip
+from orgstate.errors import ErrorKind, TenantError, UsageError
+from orgstate.model.config import Department, UserGroup
+from orgstate.model.live import LiveMember, TenantInfo, TenantState
+from orgstate.planner.changes import Change
+from orgstate.planner.plan import EndpointEstimate, Estimate, Plan
+from orgstate.progress import SILENT, Progress
+
+RATE_ENV = "SCIM_RATE"  # requests a second, at most (unset: as fast as the provider answers)
+PAGE_SIZE_ENV = "SCIM_PAGE_SIZE"  # resources asked for per page (count)
+TIMEOUT_ENV = "SCIM_TIMEOUT"  # seconds to wait for one answer
+MAX_ATTEMPTS_ENV = "SCIM_MAX_ATTEMPTS"  # tries per request
+PAGE_SIZE = 100
+# Requests one change costs: the re-read of its target, the write, the read that verifies it.
+REQUESTS_PER_CHANGE = 3
+
+
+Model = TypeVar("Model", LiveMember, UserGroup)
+
+
+def _validated(model: type[Model], fields: dict[str, Any], what: str) -> Model:
+    """A resource read as a member or group; one it cannot be (an externalId that is no
+    id, an email that is none) is one located error."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise TenantError(ErrorKind.INVALID, f"{what}: {where}: {clip(problem['msg'])}") from None
+
+
+class ScimBackend:
+    # A SCIM provider has none of the capabilities beyond the basics: no deleted users to
+    # restore, no admins, no login method, no resources, no seats of groups, no renames.
+    capabilities: frozenset[str] = frozenset()
+
+    def __init__(self, base_url: str, progress: Progress = SILENT) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.rate = environment_number(RATE_ENV, 0.0, float) or None
+        self.page_size = environment_number(PAGE_SIZE_ENV, PAGE_SIZE, int)
+        self.api = ScimApi(
+            self.base_url,
+            read_token(),
+            rate=self.rate,
+            attempts=environment_number(MAX_ATTEMPTS_ENV, 6, int),
+            timeout=environment_number(TIMEOUT_ENV, 10.0, float),
+            progress=progress,
+        )
+        self.progress = progress
+        self.snapshot_digest: str | None = None
+        self._discovery: Discovery | None = None
+
+    @property
+    def discovery(self) -> Discovery:
+        if self._discovery is None:
+            self._discovery = discover(self.api)
+        return self._discovery
+
+    def user_model(self) -> type[Any]:
+        return self.discovery.user_model
+
+    @property
+    def unheld(self) -> frozenset[str]:
+        return self.discovery.unheld
+
+    @property
+    def name(self) -> str:
+        return f"scim:{self.base_url}"
+
+    @property
+    def tenant_id(self) -> str:
+        return f"scim:{self.base_url.lower()}"
+
+    def close(self) -> None:
+        self.api.close()
+
+    # -- reading ------------------------------------------------------------------------
+
+    def read_snapshot(self) -> TenantState:
+        user_model = self.user_model()
+        with self.progress.phase("Reading the SCIM provider") as phase:
+            users = self.api.list_all(user_model, "users", self.page_size)
+            groups = self.api.list_all(Group, "groups", self.page_size)
+            phase.result(f"{len(users)} users, {len(groups)} groups")
+        member_ids = {u.id: u.external_id or u.user_name for u in users if u.id}
+        members = [self._member(user, member_ids) for user in users]
+        departments = sorted({m.member.department for m in members})
+        return TenantState(
+            tenant=TenantInfo(name=self._organization(users)),
+            departments=tuple(Department(id=d, name=d) for d in departments),
+            user_groups=tuple(self._group(g, member_ids) for g in groups),
+            members=tuple(sorted(members, key=lambda m: m.id)),
+        )
+
+    def _member(self, user: Any, member_ids: dict[str, str]) -> LiveMember:
+        fields = {"department": NO_DEPARTMENT, **member_of(user, member_ids)}
+        return _validated(LiveMember, fields, f"SCIM user '{clip(str(user.user_name or user.id), 64)}'")
+
+    @staticmethod
+    def _group(group: Group, member_ids: dict[str, str]) -> UserGroup:
+        what = f"SCIM group '{clip(str(group.display_name or group.id), 64)}'"
+        return _validated(UserGroup, user_group_of(group, member_ids), what)
+
+    def _organization(self, users: list[Any]) -> str:
+        """The organization the users name most (enterprise `organization`), else the host."""
+        names: dict[str, int] = {}
+        for user in users:
+            extension = enterprise_of(user)
+            if extension is not None and extension.organization:
+                names[extension.organization] = names.get(extension.organization, 0) + 1
+        if names:
+            return max(sorted(names), key=names.__getitem__)[:100]
+        return urlsplit(self.base_url).hostname or self.base_url
+
+    # -- applying -----------------------------------------------------------------------
+
+    def estimate(self, plan: Plan, snapshot: TenantState) -> Estimate:
+        """Instant without a request rate; with one, its requests at that rate."""
+        requests = REQUESTS_PER_CHANGE * len(plan.changes)
+        seconds = requests / self.rate if self.rate else 0.0
+        return Estimate(seconds=seconds, endpoints={"scim": EndpointEstimate(requests=requests, seconds=seconds)})
+
+    def prepare(self, plan: Plan) -> None:
+        return None
+
+    def apply(self, change: Change) -> Outcome:
+        return HANDLERS.run(self, change)
+
+    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        return each(self.apply, changes)
+
+    def verify(self, change: Change) -> str | None:
+        """Re-read the change's target: None when it holds all the change promised."""
+        return VERIFIERS.run(self, change)
+
+    # -- one object, re-read ------------------------------------------------------------
+
+    def _find(self, model: type[Any], what: str, external_id: str) -> Any | None:
+        """The resource whose externalId is `external_id` (ids match model.types.ID_PATTERN:
+        nothing to escape in the filter), by filter where the provider has one."""
+        if self.discovery.filter:
+            found = self.api.list_all(model, what, self.page_size, query=f'externalId eq "{external_id}"')
+        else:
+            found = [r for r in self.api.list_all(model, what, self.page_size) if r.external_id == external_id]
+        return found[0] if found else None
+
+    def find_user(self, member_id: str) -> Any | None:
+        return self._find(self.user_model(), f"the user '{member_id}'", member_id)
+
+    def find_group(self, group_id: str) -> Group | None:
+        found: Group | None = self._find(Group, f"the group '{group_id}'", group_id)
+        return found
+
+    def scim_ids(self, member_ids: list[str | None]) -> dict[str, str]:
+        """Member id -> SCIM id, for those of `member_ids` the provider has."""
+        found = {}
+        for member_id in filter(None, member_ids):
+            user = self.find_user(member_id)
+            if user is not None and user.id:
+                found[member_id] = user.id
+        return found
+
+    def member_fields(self, user: Any) -> dict[str, Any]:
+        """A user's member fields in JSON terms, its manager looked up by SCIM id."""
+        manager = (enterprise_of(user) or EnterpriseUser()).manager
+        member_ids = {}
+        if manager is not None and manager.value:
+            boss: Any = self.api.call("reading a manager", self.api.scim.query, self.user_model(), manager.value)
+            member_ids[manager.value] = boss.external_id or boss.user_name
+        fields: dict[str, Any] = self._member(user, member_ids).member.model_dump(mode="json")
+        return fields
+
+    def set_active(self, user: Any, active: bool, what: str) -> None:
+        """PATCH `active` where the provider takes PATCH, else PUT the user with it (If-Match
+        its version, where the provider gives ETags)."""
+        if self.discovery.patch:
+            model = self.user_model()
+            operation: PatchOperation[Any] = PatchOperation(op="replace", path="active", value=active)
+            self.api.call(what, self.api.scim.modify, user, PatchOp[model](operations=[operation]))  # type: ignore[valid-type]
+        else:
+            self.api.call(what, self.api.scim.replace, user.model_copy(update={"active": active}))
+
+    def take_passwords(self) -> dict[str, str]:
+        return {}
+
+    def reset_password(self, member_id: str, send: str | None = None) -> str:
+        raise UsageError("the scim backend cannot reset passwords: the identity provider owns them")

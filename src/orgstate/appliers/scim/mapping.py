@@ -1,0 +1,189 @@
+"""The configuration's member and group fields on SCIM 2.0 resources (RFC 7643), written
+once: each row says where a member field lives on a User, and both directions (a member
+to a User to send, a User read back to a member) derive from the same row.
+
+The member id is the User's `externalId`, and its `userName` too (USER_NAME_RULE): a
+provider matches users on userName, and orgstate matches on the member id, so keeping
+them equal lets either side find the other. A manager is the manager's SCIM id on the
+wire and a member id in orgstate; `ids` translates. User groups are Groups: the group id
+is the Group's `externalId`, its name the `displayName`, its members the members' SCIM
+ids. What no row names a SCIM provider cannot hold (planner.context.UNHELD).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, get_args
+
+from scim2_models import EnterpriseUser, Group
+
+USER_NAME_RULE = "userName is the member id, as externalId is"
+ENTERPRISE = EnterpriseUser.__schema__
+# The department of a user whose provider names none (a member must have one).
+NO_DEPARTMENT = "unassigned"
+
+
+def _extension_field(model: type[Any]) -> str | None:
+    """The attribute of a User model that holds the enterprise extension (a provider's
+    model, built from its Schemas, has its own class for it), if it has one."""
+    for name, info in model.model_fields.items():
+        if any(getattr(arg, "__schema__", None) == ENTERPRISE for arg in (info.annotation, *get_args(info.annotation))):
+            return str(name)
+    return None
+
+
+def enterprise_of(user: Any) -> Any | None:
+    """The user's enterprise extension, if the provider serves one and the user has it."""
+    name = _extension_field(type(user))
+    return None if name is None else getattr(user, name)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A single-valued attribute of the User (`extension`: of the enterprise extension)."""
+
+    name: str  # the scim2-models attribute
+    wire: str  # as RFC 7643 spells it
+    extension: bool = False
+
+    def read(self, user: Any) -> Any:
+        owner = enterprise_of(user) if self.extension else user
+        return None if owner is None else getattr(owner, self.name)
+
+    def write(self, user: Any, value: Any) -> None:
+        owner = user
+        if self.extension:
+            owner = enterprise_of(user)
+            if owner is None:
+                name = _extension_field(type(user))
+                if value is not None and name is not None:
+                    setattr(user, name, {self.name: value})  # validated into the provider's class
+                return
+        setattr(owner, self.name, value)
+
+    @property
+    def documented(self) -> str:
+        return f"enterprise `{self.wire}`" if self.extension else f"`{self.wire}`"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One key of the item of a given type in a multi-valued attribute (emails, ...)."""
+
+    name: str
+    wire: str
+    of_type: str
+    key: str
+    primary: bool = False
+
+    def read(self, user: Any) -> Any:
+        found = [item for item in getattr(user, self.name) or [] if item.type == self.of_type]
+        return getattr(found[0], self.key) if found else None
+
+    def write(self, user: Any, value: Any) -> None:
+        """Sets the key of the first item of the type (other items and keys are kept)."""
+        items = list(getattr(user, self.name) or [])
+        same = [item for item in items if item.type == self.of_type]
+        if same:
+            setattr(same[0], self.key, value)
+        elif value is not None:
+            items.append({"type": self.of_type, self.key: value, **({"primary": True} if self.primary else {})})
+        setattr(user, self.name, items or None)
+
+    @property
+    def documented(self) -> str:
+        primary = ", primary" if self.primary else ""
+        return f"`{self.wire}` (type {self.of_type}{primary}) `{self.key}`"
+
+
+@dataclass(frozen=True)
+class Row:
+    path: str  # the member field (`job.title`)
+    slot: Attribute | Item
+    note: str = ""
+    # A member id here, another user's SCIM id on the wire ({value: id}).
+    reference: bool = False
+
+
+# The member fields a SCIM provider holds, and where (docs/scim.md shows this table).
+MEMBER_ROWS = (
+    Row("name", Attribute("display_name", "displayName"), note="and `name.formatted`"),
+    Row("work_email", Item("emails", "emails", "work", "value", primary=True)),
+    Row("business_email", Item("emails", "emails", "other", "value")),
+    Row("phone", Item("phone_numbers", "phoneNumbers", "work", "value")),
+    Row("employee_id", Attribute("employee_number", "employeeNumber", extension=True)),
+    Row("department", Attribute("department", "department", extension=True), note="the department's id"),
+    Row("job.title", Attribute("title", "title")),
+    Row(
+        "job.manager",
+        Attribute("manager", "manager.value", extension=True),
+        note="the manager's SCIM id",
+        reference=True,
+    ),
+    Row("job.country", Item("addresses", "addresses", "work", "country")),
+    Row("job.city", Item("addresses", "addresses", "work", "locality")),
+)
+# Beside the rows: the id (externalId, userName) and the status (`active`: suspended is
+# false); the tenant's name is the enterprise `organization` the users name most.
+HELD_PATHS = frozenset(row.path for row in MEMBER_ROWS)
+NEEDS_ENTERPRISE = frozenset(row.path for row in MEMBER_ROWS if isinstance(row.slot, Attribute) and row.slot.extension)
+
+
+def _value(fields: Mapping[str, Any], path: str) -> Any:
+    head, _, rest = path.partition(".")
+    value = fields.get(head)
+    return (value or {}).get(rest) if rest else value
+
+
+def overlay(user: Any, fields: Mapping[str, Any], scim_ids: Mapping[str, str], enterprise: bool) -> Any:
+    """A copy of `user` (as read, or a new one) holding a member's fields (all of them, in
+    JSON terms as a plan carries them), everything no row names kept as it was;
+    `scim_ids`: member id -> SCIM id, for the manager."""
+    updated = user.model_copy(deep=True)
+    updated.external_id = updated.user_name = fields["id"]
+    if updated.name is None:
+        updated.name = {"formatted": fields["name"]}  # validated into the provider's class
+    else:
+        updated.name.formatted = fields["name"]
+    for row in MEMBER_ROWS:
+        if row.path in NEEDS_ENTERPRISE and not enterprise:
+            continue
+        value = _value(fields, row.path)
+        if row.reference:
+            value = {"value": scim_ids[value]} if value is not None and value in scim_ids else None
+        row.slot.write(updated, value)
+    return updated
+
+
+def new_user(model: type[Any], fields: Mapping[str, Any], scim_ids: Mapping[str, str], enterprise: bool) -> Any:
+    """The User (of the provider's `model`) to create for a member."""
+    return overlay(model(user_name=fields["id"], active=True), fields, scim_ids, enterprise)
+
+
+def member_of(user: Any, member_ids: Mapping[str, str]) -> dict[str, Any]:
+    """A User read from the provider -> configuration member fields plus `status`;
+    `member_ids`: SCIM id -> member id, for the manager."""
+    fields: dict[str, Any] = {"id": user.external_id or user.user_name, "job": {}}
+    for row in MEMBER_ROWS:
+        value = row.slot.read(user)
+        if row.reference:
+            value = member_ids.get(value.value) if value is not None and value.value else None
+        if value is None:
+            continue
+        head, _, rest = row.path.partition(".")
+        if rest:
+            fields[head][rest] = value
+        else:
+            fields[head] = value
+    if "name" not in fields:
+        fields["name"] = (user.name.formatted if user.name else None) or fields["id"]
+    fields["status"] = "suspended" if user.active is False else "active"
+    return fields
+
+
+def user_group_of(group: Group, member_ids: Mapping[str, str]) -> dict[str, Any]:
+    """A Group read from the provider -> a user group; members that are not users
+    orgstate knows (nested groups, unknown ids) are left out."""
+    members = sorted(member_ids[m.value] for m in group.members or [] if m.value is not None and m.value in member_ids)
+    return {"id": group.external_id or group.display_name, "name": group.display_name, "members": members}

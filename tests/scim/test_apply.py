@@ -1,0 +1,149 @@
+"""Apply through the scim backend against scim2-server: the example organization (what
+SCIM can hold of it) converges, every change re-reads its target so a second run
+changes nothing, offboarding deactivates before it deletes, and a change made in the
+provider after the plan is refused (the stale-plan check, and If-Match)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from scim2_models import EnterpriseUser, PatchOp, PatchOperation, User
+
+from orgstate.appliers.base import Outcome
+from orgstate.appliers.scim import ScimBackend
+from orgstate.appliers.scim.client import TOKEN_ENV, TOKEN_FILE_ENV
+from orgstate.appliers.scim.mapping import overlay
+from orgstate.config.loader import load_config
+from orgstate.errors import StalePlan
+from orgstate.planner.build import build_plan
+from orgstate.planner.context import PlanOptions
+from tests.conftest import EXAMPLES, run_orgstate
+from tests.scim.conftest import TOKEN, FaultProxy, ScimServer, seed
+
+ORG = str(EXAMPLES / "org.yaml")
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    monkeypatch.delenv(TOKEN_FILE_ENV, raising=False)
+
+
+def orgstate(tmp_path: Path, *args: str) -> tuple[int, str]:
+    done = run_orgstate(*args, cwd=tmp_path)
+    output = done.stdout + done.stderr
+    assert TOKEN not in output
+    assert "Traceback" not in output
+    return done.returncode, output
+
+
+def plan_of(backend: ScimBackend, path: str = ORG) -> list:  # type: ignore[type-arg]
+    config = load_config([Path(path)]).config
+    options = PlanOptions(backend=backend.name, capabilities=backend.capabilities, unheld=backend.unheld)
+    return list(build_plan(config, backend.read_snapshot(), options).changes)
+
+
+def test_the_example_organization_converges(scim_server: ScimServer, tmp_path: Path) -> None:
+    backend = f"scim:{scim_server.url}"
+    code, output = orgstate(tmp_path, "plan", "-f", ORG, "--backend", backend, "-out", "plan.json")
+    assert code == 0, output
+    assert "member.alice create" in output and "department." not in output.split("Diagnostics:")[0]
+    code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
+    assert code == 0, output
+    code, output = orgstate(tmp_path, "plan", "-f", ORG, "--backend", backend, "--detailed-exitcode")
+    assert code == 0, output
+    assert "No changes" in output
+
+
+def test_each_change_rereads_its_target_so_a_second_run_repeats_nothing(scim_server: ScimServer) -> None:
+    backend = ScimBackend(scim_server.url)
+    changes = plan_of(backend)
+    assert len(changes) > 50
+    first = [backend.apply(change) for change in changes]
+    assert Outcome.UNCHANGED not in first
+    assert [backend.verify(change) for change in changes] == [None] * len(changes)
+    assert {backend.apply(change) for change in changes} == {Outcome.UNCHANGED}
+    assert plan_of(backend) == []
+    backend.close()
+
+
+OFFBOARD = """\
+version: 1
+org: {name: Acme Robotics}
+departments:
+  - {id: eng, name: Engineering}
+  - {id: sales, name: Sales}
+members:
+  - {id: alice, name: Alice Liu, department: eng, work_email: alice@acme.example, phone: "+14155550101",
+     job: {title: CTO}}
+  - {id: bob, name: Bob Stone, department: eng, work_email: bob@acme.example,
+     job: {title: Staff Engineer, manager: alice}}
+  - {id: carol, name: Carol King, department: sales, work_email: carol@acme.example,
+     job: {title: Account Executive, manager: alice}}
+user_groups:
+  - {id: sales-team, name: Sales team, members: [carol]}
+  - {id: leads, name: Leads, members: [alice, bob]}
+"""
+
+
+def test_offboarding_deactivates_then_deletes_and_updates_converge(
+    scim_server: ScimServer, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    ids = seed(scim_server.client())
+    (tmp_path / "org.yaml").write_text(OFFBOARD)
+    backend = f"scim:{fault_proxy.url}"
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json")
+    assert code == 0, output
+    for expected in ("member.dave delete", "member.bob update", "group_member.leads/bob add"):
+        assert expected in output, output
+    code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
+    assert code == 0, output
+    # dave was inactive already (seeded so): only the deletion
+    writes = [line for line in fault_proxy.forwarded if ids["dave"] in line and not line.startswith("GET")]
+    assert writes == [f"DELETE /v2/Users/{ids['dave']}"], writes
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "--detailed-exitcode")
+    assert code == 0, output
+
+
+def test_an_active_leaver_is_deactivated_first(
+    scim_server: ScimServer, fault_proxy: FaultProxy, tmp_path: Path
+) -> None:
+    ids = seed(scim_server.client())
+    bob = re.search(r"  - \{id: bob,.*?\}\}\n", OFFBOARD, re.S)
+    assert bob is not None
+    (tmp_path / "org.yaml").write_text(OFFBOARD.replace(bob.group(), "").replace("[alice, bob]", "[alice]"))
+    backend = f"scim:{fault_proxy.url}"
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json", "--allow-removals", "2")
+    assert code == 0 and "member.bob suspend" in output and "member.bob delete" in output, output
+    code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
+    assert code == 0, output
+    writes = [line for line in fault_proxy.forwarded if ids["bob"] in line and not line.startswith("GET")]
+    assert writes == [f"PATCH /v2/Users/{ids['bob']}", f"DELETE /v2/Users/{ids['bob']}"], writes
+
+
+def test_a_change_made_in_the_provider_after_the_plan_is_refused(scim_server: ScimServer, tmp_path: Path) -> None:
+    client = scim_server.client()
+    ids = seed(client)
+    (tmp_path / "org.yaml").write_text(OFFBOARD)
+    backend = f"scim:{scim_server.url}"
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json")
+    assert code == 0 and "member.bob update" in output, output
+    operation = PatchOperation(op="replace", path="title", value="Principal Engineer")
+    client.modify(User[EnterpriseUser], ids["bob"], PatchOp[User[EnterpriseUser]](operations=[operation]))
+    code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
+    assert code == 1 and "stale" in output and "member.bob" in output, output
+
+
+def test_a_write_names_the_version_it_read(scim_server: ScimServer) -> None:
+    client = scim_server.client()
+    ids = seed(client)
+    backend = ScimBackend(scim_server.url)
+    user = backend.find_user("bob")
+    operation = PatchOperation(op="replace", path="title", value="Principal Engineer")
+    client.modify(User[EnterpriseUser], ids["bob"], PatchOp[User[EnterpriseUser]](operations=[operation]))
+    fields = {**backend.member_fields(user), "name": "Robert Stone"}
+    with pytest.raises(StalePlan, match="HTTP 412"):
+        backend.api.call("updating member.bob", backend.api.scim.replace, overlay(user, fields, {}, True))
+    backend.close()
