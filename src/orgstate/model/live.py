@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import (
     Field,
@@ -90,7 +90,7 @@ class LiveMember(StrictModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _nest(cls, data: Any, handler: ModelWrapValidatorHandler[LiveMember]) -> LiveMember:
+    def _nest(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
         if not isinstance(data, dict) or "member" in data:
             return handler(data)
         own = {key: value for key, value in data.items() if not (key == RENAMED and value is None)}
