@@ -33,7 +33,7 @@ from orgstate.executor.stale import stale_objects
 from orgstate.planner.changes import Change
 from orgstate.planner.fingerprints import reads, untouched
 from orgstate.planner.plan import Plan
-from orgstate.statestore import Holder, Lock, StateStore
+from orgstate.statestore import Audited, Holder, Lock, StateStore
 
 # A journal row in one of these was started by a run that did not see it end: it may or
 # may not have taken effect, and the next run verifies which.
@@ -185,32 +185,21 @@ class Run:
         self.store.start_changes(self.journal, self.lock, [(change.id, change.address) for change in changes])
         self.in_flight.update((change.id, change) for change in changes)
 
+    def _audited(self, change: Change, outcome: str, message: str) -> Audited:
+        action = f"{change.type}.{change.action}"
+        return Audited(self.holder, change.address, action, outcome, message, self.result.plan_id)
+
     def fail(self, change: Change, error: str) -> None:
-        self.store.finished(self.journal, change.id, "failed", error=error)
-        self.store.record(
-            self.holder,
-            change.address,
-            f"{change.type}.{change.action}",
-            "failed",
-            error,
-            self.result.plan_id,
-            change.id,
+        self.store.finished(
+            self.journal, change.id, "failed", error=error, audited=self._audited(change, "failed", error)
         )
         self.in_flight.pop(change.id, None)
         self.result.failed[change.id] = error
         self.reporter.change_done(change, "failed", error)
 
     def done(self, change: Change, outcome: Outcome) -> None:
-        self.store.finished(self.journal, change.id, "done", outcome=outcome.value)
-        self.store.record(
-            self.holder,
-            change.address,
-            f"{change.type}.{change.action}",
-            outcome.value,
-            change.reason,
-            self.result.plan_id,
-            change.id,
-        )
+        audited = self._audited(change, outcome.value, change.reason)
+        self.store.finished(self.journal, change.id, "done", outcome=outcome.value, audited=audited)
         self.in_flight.pop(change.id, None)
         self.result.done[change.id] = outcome.value
         self.reporter.change_done(change, "done", outcome.value)

@@ -3,6 +3,16 @@ in SQLite (default, `.orgstate/state.db`) or PostgreSQL (CI runners that share n
 
 from orgstate.errors import LockHeld, LockLost
 from orgstate.statestore.holder import Holder
-from orgstate.statestore.store import AuditEntry, HolderStatus, Lock, StateStore, open_store
+from orgstate.statestore.store import Audited, AuditEntry, HolderStatus, Lock, StateStore, open_store
 
-__all__ = ["AuditEntry", "Holder", "HolderStatus", "Lock", "LockHeld", "LockLost", "StateStore", "open_store"]
+__all__ = [
+    "AuditEntry",
+    "Audited",
+    "Holder",
+    "HolderStatus",
+    "Lock",
+    "LockHeld",
+    "LockLost",
+    "StateStore",
+    "open_store",
+]

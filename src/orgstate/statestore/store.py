@@ -112,6 +112,18 @@ def format_duration(duration: dt.timedelta) -> str:
     return f"{minutes}m {seconds}s" if minutes else f"{seconds}s"
 
 
+@dataclass(frozen=True)
+class Audited:
+    """The audit entry of a finished change (Store.finished)."""
+
+    actor: str
+    address: str
+    action: str
+    outcome: str
+    message: str
+    plan_id: str
+
+
 def _audit(
     db: Connection,
     actor: str,
@@ -449,9 +461,28 @@ class StateStore:
             )
 
     def finished(
-        self, plan_id: str, change_id: str, status: str, outcome: str | None = None, error: str | None = None
+        self,
+        plan_id: str,
+        change_id: str,
+        status: str,
+        outcome: str | None = None,
+        error: str | None = None,
+        audited: Audited | None = None,
     ) -> None:
+        """Journal a change as finished and, with `audited`, write its audit entry in the
+        same transaction: an apply killed in between would leave a done change unaudited."""
         with self.engine.begin() as db:
+            if audited is not None:
+                _audit(
+                    db,
+                    audited.actor,
+                    audited.address,
+                    audited.action,
+                    audited.outcome,
+                    audited.message,
+                    audited.plan_id,
+                    change_id,
+                )
             changed = db.execute(
                 update(journal)
                 .where(journal.c.plan_id == plan_id, journal.c.change_id == change_id)
