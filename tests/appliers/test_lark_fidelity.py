@@ -298,7 +298,7 @@ def test_the_plan_and_the_drift_report_say_what_the_backend_cannot_do(
     [seats] = [n for n in capability_notes(plan) if "user group's seat" in n]
     assert "'field-sales' (pro-2026)" in seats and "'support' (basic-2026)" in seats
     [admins] = [n for n in capability_notes(plan) if "founder and the admins" in n]
-    assert "'frank'" in admins and "'victor'" in admins
+    assert "'frank'" in admins and "'victor'" in admins and "refuses such a change at apply (Lark codes" in admins
     assert plan.applyable
     report = detect_drift(config, backend.read_snapshot(), backend.name, capabilities=backend.capabilities)
     assert [d.message for d in report.diagnostics if "user group's seat" in d.message] == [seats]

@@ -21,28 +21,34 @@ from tests.conftest import EXAMPLES, run_orgstate
 ORG = str(EXAMPLES / "org.yaml")
 
 
-def apply_until(workdir: Path, args: list[str], lines_before_kill: int, pause: float) -> int | None:
+def apply_until(workdir: Path, args: list[str], lines_before_kill: int, pause: float) -> tuple[int, str] | None:
     """Run apply; once it has reported `lines_before_kill` changes, wait `pause` and kill it.
-    Returns the exit code when it finished on its own first, else None."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "orgstate", "apply", *args],
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
-    )
-    assert process.stdout is not None
-    seen = 0
-    for line in process.stdout:
-        if line.startswith("c0"):
-            seen += 1
-            if seen >= lines_before_kill:
-                time.sleep(pause)
-                process.send_signal(signal.SIGKILL)
-                process.wait()
-                return None
-    return process.wait()
+    Returns the exit code and everything it printed when it finished on its own first, else
+    None."""
+    with (workdir / "stderr.txt").open("w+") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orgstate", "apply", *args],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+        )
+        assert process.stdout is not None
+        seen = 0
+        printed = []
+        for line in process.stdout:
+            printed.append(line)
+            if line.startswith("c0"):
+                seen += 1
+                if seen >= lines_before_kill:
+                    time.sleep(pause)
+                    process.send_signal(signal.SIGKILL)
+                    process.wait()
+                    return None
+        code = process.wait()
+        stderr.seek(0)
+        return code, "".join(printed) + stderr.read()
 
 
 def tenant_audit(workdir: Path) -> list[tuple[str, str, str]]:
@@ -64,13 +70,14 @@ def test_an_apply_killed_at_many_points_completes_exactly_once(tmp_path: Path, m
     for _ in range(40):
         # Kill after the next 1-3 reported changes, a little later so that some kills land
         # in the middle of a change.
-        code = apply_until(tmp_path, args, rng.randint(1, 3), rng.choice([0, 0.001, 0.003, 0.01]))
-        if code is not None:
+        finished = apply_until(tmp_path, args, rng.randint(1, 3), rng.choice([0, 0.001, 0.003, 0.01]))
+        if finished is not None:
             break
         kills += 1
     else:
         pytest.fail("apply never completed")
-    assert code == 0
+    code, printed = finished
+    assert code == 0, printed
     assert kills >= 8, "the kills should have landed at many points"
 
     after = run_orgstate("plan", "-f", ORG, "--detailed-exitcode", cwd=tmp_path)

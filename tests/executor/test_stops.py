@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from orgstate.appliers.base import LooksUpMembers
+from orgstate.appliers.base import LooksUpMembers, Outcome
 from orgstate.appliers.lark import LarkBackend
 from orgstate.appliers.lark.client import LarkApi, LarkUnavailable
 from orgstate.appliers.local import LocalBackend
 from orgstate.config.loader import load_config
 from orgstate.emulator.process import RunningEmulator, start_emulator
-from orgstate.errors import OrgstateError
+from orgstate.errors import OrgstateError, TenantError
 from orgstate.executor.apply import ApplyResult, Interrupted, StopRequest, apply_plan, journal_key
 from orgstate.executor.passwords import PasswordFile
 from orgstate.executor.reporter import Reporter
@@ -170,6 +170,47 @@ def test_a_stop_asked_for_ends_the_run_before_its_next_change(
         )
     assert len(result.done) == 7
     assert_truthful(store, plan, journal_key(plan, local), result)
+
+
+class KilledAfterWriting(LocalBackend):
+    """The local tenant, and a run killed the instant after the tenant carried out `address`'s
+    `action` (before the journal could say so): the change is left running."""
+
+    def __init__(self, path: Path, address: str, action: str) -> None:
+        super().__init__(path)
+        self.target = (address, action)
+
+    def apply_many(self, changes: list[Change]) -> list[Outcome | TenantError]:
+        outcomes = super().apply_many(changes)
+        if any((change.address, change.action) == self.target for change in changes):
+            raise KeyboardInterrupt
+        return outcomes
+
+
+@pytest.mark.parametrize("address", ["member.victor", "member.frank"])
+def test_a_deletion_the_tenant_made_before_the_run_died_supersedes_the_earlier_suspension(
+    tmp_path: Path, store: StateStore, address: str
+) -> None:
+    init_tenant(tmp_path / "tenant.db", load_fixture(EXAMPLES / "tenant.yaml"))
+    backend = KilledAfterWriting(tmp_path / "tenant.db", address, "delete")
+    plan = example_plan(backend)
+    kinds = [change.action for change in plan.changes if change.address == address]
+    assert kinds == ["suspend", "delete"], kinds
+    result = ApplyResult(plan.id)
+    with pytest.raises(KeyboardInterrupt):
+        apply_plan(plan, backend, store, PasswordFile(tmp_path, "p"), result=result)
+    (interrupted,) = (c for c in plan.changes if c.id in result.interrupted and c.address == address)
+    assert interrupted.action == "delete"
+    backend.close()
+
+    # The suspension done earlier no longer shows (the member is gone), because the
+    # deletion the dead run made supersedes it: the run again finishes without repeats.
+    local = LocalBackend(tmp_path / "tenant.db")
+    again = apply_plan(plan, local, store, PasswordFile(tmp_path, "p"))
+    assert again.ok, (again.failed, again.skipped)
+    assert again.done[interrupted.id] == "unchanged"  # re-read, found carried out
+    assert repeated_operations(local.path) == []
+    local.close()
 
 
 @pytest.fixture

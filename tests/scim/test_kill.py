@@ -41,7 +41,8 @@ def test_an_apply_killed_midway_completes_exactly_once(
             break
         kills += 1
     assert kills >= 2, "the kills should land midway"
-    assert apply_until(tmp_path, ["plan.json", *backend, "--state", state], 10**6, 0) == 0
+    finished = apply_until(tmp_path, ["plan.json", *backend, "--state", state], 10**6, 0)
+    assert finished is not None and finished[0] == 0, finished
 
     after = run_orgstate("plan", "-f", ORG, *backend, "--detailed-exitcode", cwd=tmp_path)
     assert after.returncode == 0, after.stdout + after.stderr  # converged

@@ -112,10 +112,10 @@ def _apply_locked(plan: Plan, run: Run, stop: StopRequest | None) -> None:
     done = [change for change in plan.changes if statuses.get(change.id) == "done"]
     pending = [change for change in plan.changes if statuses.get(change.id) != "done"]
     backend.prepare(plan)
-    _refuse_changed_work(done, backend)
     # A change a killed or stopped run was carrying out either happened (it holds now) or
     # did not (its objects are as the plan saw them); anything else is a stale plan.
     happened = [c for c in pending if statuses.get(c.id) in UNFINISHED and backend.verify(c) is None]
+    _refuse_changed_work(plan, done, happened, backend)
     _refuse_stale(plan, pending, [*done, *happened], backend)
     result.earlier = len(done)
     run.passwords.reserve()
@@ -142,11 +142,19 @@ def _reason(exc: BaseException) -> str:
     return f"internal error: {type(exc).__name__}: {exc}"
 
 
-def _refuse_changed_work(done: list[Change], backend: Backend) -> None:
+def _refuse_changed_work(plan: Plan, done: list[Change], happened: list[Change], backend: Backend) -> None:
     """A resumed run counts an earlier run's work only while it still holds: the last
-    done change of each object is verified again."""
-    last = {change.address: change for change in done}
-    undone = [f"  {c.id} {c.address}: {why}" for c in last.values() if (why := backend.verify(c)) is not None]
+    change an earlier run made to each object is verified again. That may be one it was
+    carrying out when it stopped (`happened`, verified already): a deletion interrupted
+    after the tenant made it supersedes the suspension done before it."""
+    earlier = {change.id for change in [*done, *happened]}
+    last = {change.address: change for change in plan.changes if change.id in earlier}
+    finished = {change.id for change in done}
+    undone = [
+        f"  {c.id} {c.address}: {why}"
+        for c in last.values()
+        if c.id in finished and (why := backend.verify(c)) is not None
+    ]
     if undone:
         raise StalePlan(
             "the tenant no longer holds what an earlier run of this plan did; plan again.\n" + "\n".join(undone[:50])

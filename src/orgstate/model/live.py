@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
+from collections.abc import Mapping
 from typing import Any, Literal, Self
 
 from pydantic import (
     Field,
     ModelWrapValidatorHandler,
+    PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
@@ -176,6 +178,19 @@ class TenantState(StrictModel):
     departments: tuple[Department, ...] = ()
     user_groups: tuple[UserGroup, ...] = ()
     members: tuple[LiveMember, ...] = ()
+    # Address -> the provider's version of that object (a SCIM `meta.version`, an ETag), where
+    # it gives one: a fingerprint includes it, so a change to anything the object holds
+    # makes a plan stale. Only a provider's read sets it; a fixture has none.
+    _versions: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def versions(self) -> Mapping[str, str]:
+        return self._versions
+
+    def with_versions(self, versions: Mapping[str, str]) -> Self:
+        state = self.model_copy()
+        state._versions = dict(versions)
+        return state
 
     @model_validator(mode="before")
     @classmethod

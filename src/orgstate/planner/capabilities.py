@@ -112,11 +112,17 @@ def _admins(ctx: PlanContext) -> Iterator[Diagnostic]:
     }
     removed = sorted(suspended | set(ctx.leaving))
     if removed:
+        if ctx.options.scheme == "lark":
+            at_apply = (
+                "the service refuses such a change at apply "
+                f"(Lark codes {LarkCode.CANNOT_FREEZE_FOUNDER}, {LarkCode.CANNOT_DELETE_ADMIN})"
+            )
+        else:  # a SCIM provider knows no Lark admins: nothing stops it
+            at_apply = "the provider may well carry such a change out"
         yield warning(
             RuleId.BACKEND_CAPABILITY,
             f"the backend does not name the founder and the admins: the plan cannot check that {_named(removed)} "
-            "(suspended or deleted by it) are none of them (DELETE-ADMIN); the service refuses such a change "
-            f"at apply (Lark codes {LarkCode.CANNOT_FREEZE_FOUNDER}, {LarkCode.CANNOT_DELETE_ADMIN}). "
+            f"(suspended or deleted by it) are none of them (DELETE-ADMIN); {at_apply}. "
             "List the founder and the admins in policy.protected",
             address=_about("member", removed),
         )

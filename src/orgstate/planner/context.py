@@ -80,6 +80,11 @@ class PlanOptions:
     # What the backend cannot hold at all (UNHELD); none for the embedded tenant and Lark.
     unheld: frozenset[str] = frozenset()
 
+    @property
+    def scheme(self) -> str:
+        """The kind of backend (`local`, `lark`, `scim`), which decides how it refuses a change."""
+        return self.backend.partition(":")[0]
+
     def can(self, capability: str) -> bool:
         assert capability in CAPABILITIES, capability
         return capability in self.capabilities

@@ -131,4 +131,7 @@ def fingerprints(ctx: LiveIndex, changes: tuple[Change, ...]) -> dict[str, str]:
 
 def fingerprint(ctx: LiveIndex, key: str) -> str:
     value = live_object(ctx, key)
-    return ABSENT if value is None else digest(value)
+    if value is None:
+        return ABSENT
+    version = ctx.snapshot.versions.get(key)
+    return digest(value if version is None else {"object": value, "version": version})

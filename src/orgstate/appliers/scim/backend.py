@@ -9,6 +9,7 @@ no admins, no resources and no login methods: the capabilities it lacks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -25,7 +26,7 @@ from orgstate.diagnostics import clip
 from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.config import Department, UserGroup
 from orgstate.model.live import LiveMember, TenantInfo, TenantState
-from orgstate.planner.changes import Change
+from orgstate.planner.changes import Address, Change
 from orgstate.planner.plan import EndpointEstimate, Estimate, Plan
 from orgstate.progress import SILENT, Progress
 
@@ -50,6 +51,15 @@ def _validated(model: type[Model], fields: dict[str, Any], what: str) -> Model:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
         raise TenantError(ErrorKind.INVALID, f"{what}: {where}: {clip(problem['msg'])}") from None
+
+
+def _versions(kind: str, objects: Sequence[LiveMember | UserGroup], resources: Sequence[Any]) -> dict[str, str]:
+    """Address -> the provider's version (meta.version), of the objects read with one."""
+    return {
+        str(Address.of(kind, read.id)): resource.meta.version
+        for read, resource in zip(objects, resources, strict=True)
+        if resource.meta is not None and resource.meta.version
+    }
 
 
 class ScimBackend:
@@ -107,12 +117,16 @@ class ScimBackend:
             phase.result(f"{len(users)} users, {len(groups)} groups")
         member_ids = {u.id: u.external_id or u.user_name for u in users if u.id}
         members = [self._member(user, member_ids) for user in users]
+        user_groups = [self._group(g, member_ids) for g in groups]
         departments = sorted({m.member.department for m in members})
-        return TenantState(
+        state = TenantState(
             tenant=TenantInfo(name=self._organization(users)),
             departments=tuple(Department(id=d, name=d) for d in departments),
-            user_groups=tuple(self._group(g, member_ids) for g in groups),
+            user_groups=tuple(user_groups),
             members=tuple(sorted(members, key=lambda m: m.id)),
+        )
+        return state.with_versions(
+            {**_versions("member", members, users), **_versions("user_group", user_groups, groups)}
         )
 
     def _member(self, user: Any, member_ids: dict[str, str]) -> LiveMember:
