@@ -4,6 +4,7 @@ storage, a bearer token), and a loopback proxy in front of it that can answer 42
 from __future__ import annotations
 
 import http.server
+import json
 import socket
 import subprocess
 import sys
@@ -16,11 +17,21 @@ from typing import Any
 
 import httpx2
 import pytest
+import scim2_server
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import Email, EnterpriseUser, Group, GroupMember, Manager, Name, PhoneNumber, User
 
+from orgstate.appliers.scim.client import TOKEN_ENV, TOKEN_FILE_ENV
+
 TOKEN = "scim-test-token-6d1f0c9a2b7e4f35"
 SERVER = str(Path(sys.executable).with_name("scim2-server"))
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token every scim test's backend (and child command) reads; no token file."""
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    monkeypatch.delenv(TOKEN_FILE_ENV, raising=False)
 
 
 def free_port() -> int:
@@ -69,6 +80,67 @@ def start_server(*options: str) -> ScimServer:
 @pytest.fixture
 def scim_server() -> Iterator[ScimServer]:
     server = start_server()
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=10)
+
+
+# A User extension of the provider's own, holding examples/org.yaml's custom fields (as
+# its `fields` define them) and attributes that are no custom field: not text, multi-
+# valued, read-only, returned only on request, and one the enterprise extension names too.
+ACME = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+
+def _attribute(name: str, description: str, kind: str = "string", **facets: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": kind,
+        "description": description,
+        "multiValued": False,
+        "required": False,
+        "caseExact": False,
+        "mutability": "readWrite",
+        "returned": "default",
+        "uniqueness": "none",
+        **facets,
+    }
+
+
+ACME_SCHEMA = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+    "id": ACME,
+    "name": "AcmeUser",
+    "description": "Acme's member fields",
+    "attributes": [
+        _attribute("level", "Job level", canonicalValues=["L1", "L2", "L3", "L4", "L5"]),
+        _attribute("desk", "Desk"),
+        _attribute("profile", "Profile page", "reference", referenceTypes=["external"]),
+        _attribute("costCenter", "Cost centre"),
+        _attribute("badge", "Badge number", "integer"),
+        _attribute("aliases", "Aliases", multiValued=True),
+        _attribute("hrKey", "Key in the HR system", mutability="readOnly"),
+        _attribute("secretNote", "A note", returned="request"),
+    ],
+    "meta": {"resourceType": "Schema", "location": f"/v2/Schemas/{ACME}"},
+}
+
+
+def extended_options(directory: Path) -> list[str]:
+    """scim2-server's options for serving RFC 7643's schemas and ACME's, User extended by it."""
+    defaults = Path(scim2_server.__file__).with_name("resources")
+    schemas = json.loads((defaults / "default-schemas.json").read_text())
+    types = json.loads((defaults / "default-resource-types.json").read_text())
+    (user,) = [t for t in types if t["id"] == "User"]
+    user["schemaExtensions"].append({"schema": ACME, "required": False})
+    (directory / "schemas.json").write_text(json.dumps([*schemas, ACME_SCHEMA]))
+    (directory / "resource-types.json").write_text(json.dumps(types))
+    return ["--schema", str(directory / "schemas.json"), "--resource-type", str(directory / "resource-types.json")]
+
+
+@pytest.fixture
+def extended_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScimServer]:
+    """scim2-server whose User carries ACME's extension besides the enterprise one."""
+    server = start_server(*extended_options(tmp_path_factory.mktemp("acme")))
     yield server
     server.process.terminate()
     server.process.wait(timeout=10)

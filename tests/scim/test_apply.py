@@ -13,7 +13,6 @@ from scim2_models import EnterpriseUser, PatchOp, PatchOperation, User
 
 from orgstate.appliers.base import Outcome
 from orgstate.appliers.scim import ScimBackend
-from orgstate.appliers.scim.client import TOKEN_ENV, TOKEN_FILE_ENV
 from orgstate.appliers.scim.mapping import overlay
 from orgstate.config.loader import load_config
 from orgstate.errors import StalePlan
@@ -23,12 +22,6 @@ from tests.conftest import EXAMPLES, run_orgstate
 from tests.scim.conftest import TOKEN, FaultProxy, ScimServer, seed
 
 ORG = str(EXAMPLES / "org.yaml")
-
-
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    monkeypatch.delenv(TOKEN_FILE_ENV, raising=False)
 
 
 def orgstate(tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -152,5 +145,6 @@ def test_a_write_names_the_version_it_read(scim_server: ScimServer) -> None:
     client.modify(User[EnterpriseUser], ids["bob"], PatchOp[User[EnterpriseUser]](operations=[operation]))
     fields = {**backend.member_fields(user), "name": "Robert Stone"}
     with pytest.raises(StalePlan, match="HTTP 412"):
-        backend.api.call("updating member.bob", backend.api.scim.replace, overlay(user, fields, {}, True))
+        updated = overlay(user, fields, {}, backend.discovery.rows)
+        backend.api.call("updating member.bob", backend.api.scim.replace, updated)
     backend.close()

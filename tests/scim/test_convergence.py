@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from orgstate.appliers.scim import ScimBackend
-from orgstate.appliers.scim.client import TOKEN_ENV
 from orgstate.executor.apply import apply_plan
 from orgstate.executor.passwords import PasswordFile
 from orgstate.model.config import OrgConfig
@@ -23,7 +22,7 @@ from orgstate.planner.context import PlanOptions
 from orgstate.rules.check import check_static
 from orgstate.statestore import open_store
 from tests.planner.test_properties import organization
-from tests.scim.conftest import TOKEN, ScimServer, start_server
+from tests.scim.conftest import ScimServer, start_server
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +65,7 @@ def converge(backend: ScimBackend, data: dict[str, Any], root: Path) -> None:
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(organization())
-def test_apply_then_plan_is_empty(tenants: ScimServer, monkeypatch: pytest.MonkeyPatch, org: dict[str, Any]) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+def test_apply_then_plan_is_empty(tenants: ScimServer, org: dict[str, Any]) -> None:
     for member in org["config"]["members"]:
         member.pop("status")
     backend = ScimBackend(f"http://127.0.0.1:{tenants.port}/{uuid.uuid4().hex[:12]}/v2")

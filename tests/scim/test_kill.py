@@ -9,27 +9,22 @@ from collections import Counter
 from contextlib import closing
 from pathlib import Path
 
-import pytest
 from scim2_models import EnterpriseUser, ListResponse, User
 from sqlalchemy import select
 
-from orgstate.appliers.scim.client import TOKEN_ENV, TOKEN_FILE_ENV
 from orgstate.statestore import open_store
 from orgstate.statestore.schema import audit, journal
 from tests.conftest import EXAMPLES, run_orgstate
 from tests.executor.test_kill import apply_until
-from tests.scim.conftest import TOKEN, ScimServer
+from tests.scim.conftest import ScimServer
 
 ORG = str(EXAMPLES / "org.yaml")
 # (changes reported before the kill, then how long to wait): early, mid-change, later on.
 KILLS = ((2, 0.0), (6, 0.003), (15, 0.01))
 
 
-def test_an_apply_killed_midway_completes_exactly_once(
-    scim_server: ScimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)  # apply_until's child inherits os.environ
-    monkeypatch.delenv(TOKEN_FILE_ENV, raising=False)
+def test_an_apply_killed_midway_completes_exactly_once(scim_server: ScimServer, tmp_path: Path) -> None:
+    # apply_until's child inherits os.environ, the token conftest sets
     state = f"sqlite:{tmp_path / 'state.db'}"
     backend = ["--backend", f"scim:{scim_server.url}"]
     planned = run_orgstate("plan", "-f", ORG, *backend, "--out", "plan.json", cwd=tmp_path)

@@ -17,12 +17,6 @@ from tests.conftest import run_orgstate
 from tests.scim.conftest import TOKEN, FaultProxy, Person, ScimServer, seed, start_server
 
 
-@pytest.fixture(autouse=True)
-def token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    monkeypatch.delenv(TOKEN_FILE_ENV, raising=False)
-
-
 def orgstate(*args: str) -> tuple[int, str]:
     """Run the command line; its output, which must never hold the token."""
     done = run_orgstate(*args)

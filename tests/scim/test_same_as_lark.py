@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from orgstate.appliers.scim.client import TOKEN_ENV, TOKEN_FILE_ENV
 from orgstate.appliers.scim.mapping import HELD_PATHS
 from orgstate.tenant.fixture import init_tenant
 from tests.appliers.test_lark_e2e import ORG, Emulator, comparable_tenant, serve
 from tests.conftest import EXAMPLES, run_orgstate
-from tests.scim.conftest import TOKEN, ScimServer
+from tests.scim.conftest import ScimServer
 
 KINDS = ("member", "user_group", "group_member")
 
@@ -52,10 +51,8 @@ def carried(changes: list[dict[str, Any]]) -> list[tuple[str, str, str, dict[str
 
 
 def test_the_same_scenario_plans_the_same_member_and_group_changes(
-    emulators: list[Emulator], scim_server: ScimServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulators: list[Emulator], scim_server: ScimServer, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(TOKEN_ENV, TOKEN)
-    monkeypatch.delenv(TOKEN_FILE_ENV, raising=False)
     emulator = serve(emulators, tmp_path, "same", "--rate-limits", "off")
     # The same tenant into the SCIM provider: its export, applied through the scim backend.
     init_tenant(tmp_path / "tenant.db", comparable_tenant())

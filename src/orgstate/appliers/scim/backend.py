@@ -121,6 +121,7 @@ class ScimBackend:
         departments = sorted({m.member.department for m in members})
         state = TenantState(
             tenant=TenantInfo(name=self._organization(users)),
+            fields=self.discovery.fields,
             departments=tuple(Department(id=d, name=d) for d in departments),
             user_groups=tuple(user_groups),
             members=tuple(sorted(members, key=lambda m: m.id)),
@@ -130,7 +131,7 @@ class ScimBackend:
         )
 
     def _member(self, user: Any, member_ids: dict[str, str]) -> LiveMember:
-        fields = {"department": NO_DEPARTMENT, **member_of(user, member_ids)}
+        fields = {"department": NO_DEPARTMENT, **member_of(user, member_ids, self.discovery.rows)}
         return _validated(LiveMember, fields, f"SCIM user '{clip(str(user.user_name or user.id), 64)}'")
 
     @staticmethod

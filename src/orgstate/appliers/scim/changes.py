@@ -99,7 +99,7 @@ def _member_create(backend: ScimBackend, change: MemberCreate) -> Outcome:
     if backend.find_user(change.key) is not None:
         return Outcome.UNCHANGED  # created by an earlier run
     fields = data(change.after)
-    user = new_user(backend.user_model(), fields, _managers(backend, fields), backend.discovery.enterprise)
+    user = new_user(backend.user_model(), fields, _managers(backend, fields), backend.discovery.rows)
     backend.api.call(f"creating {change.address}", backend.api.scim.create, user)
     return Outcome.CREATED
 
@@ -112,7 +112,7 @@ def _member_update(backend: ScimBackend, change: MemberUpdate) -> Outcome:
     if not differing(current, wanted):
         return Outcome.UNCHANGED
     fields = apply_patch(current, wanted)
-    updated = overlay(user, fields, _managers(backend, fields), backend.discovery.enterprise)
+    updated = overlay(user, fields, _managers(backend, fields), backend.discovery.rows)
     backend.api.call(f"updating {change.address}", backend.api.scim.replace, updated)
     return Outcome.UPDATED
 

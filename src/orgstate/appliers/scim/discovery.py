@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from orgstate.appliers.scim.client import ScimApi
-from orgstate.appliers.scim.mapping import ENTERPRISE, HELD_PATHS, NEEDS_ENTERPRISE
+from orgstate.appliers.scim.custom import custom_fields
+from orgstate.appliers.scim.mapping import ENTERPRISE, MEMBER_ROWS, WITHOUT_ENTERPRISE, Row
 from orgstate.errors import ErrorKind, TenantError
+from orgstate.model.config import FieldDef
 from orgstate.planner.context import MEMBER_FIELD_PATHS, member_field
 
 # What no SCIM provider holds: departments as objects, subscriptions and seats, a group's
@@ -26,11 +28,13 @@ class Discovery:
     enterprise: bool  # the enterprise extension on User
     max_results: int | None  # most resources a list answers with
     user_model: type[Any]  # the provider's User, with the extensions it names (scim2-models)
+    fields: tuple[FieldDef, ...]  # the custom fields its own User extensions hold
+    rows: tuple[Row, ...]  # where each member field it holds lives (appliers/scim/mapping.py)
 
     @property
     def unheld(self) -> frozenset[str]:
         """What the provider cannot hold, as planner.context.UNHELD names it."""
-        held = HELD_PATHS if self.enterprise else HELD_PATHS - NEEDS_ENTERPRISE
+        held = {row.field for row in self.rows}
         return NEVER_HELD | {member_field(path) for path in MEMBER_FIELD_PATHS if path not in held}
 
 
@@ -45,10 +49,13 @@ def discover(api: ScimApi) -> Discovery:
         raise TenantError(
             ErrorKind.INVALID, f"the SCIM provider serves no {' and no '.join(missing)} resources (ResourceTypes)"
         )
-    extensions = {str(e.schema_) for e in types["User"].schema_extensions or []}
+    extensions = [str(e.schema_) for e in types["User"].schema_extensions or []]
     user_model = provider.model_for("User")
     if user_model is None:
         raise TenantError(ErrorKind.INVALID, "the SCIM provider describes no model for its User resource")
+    enterprise = ENTERPRISE in extensions
+    schemas = {str(schema.id): schema for schema in provider.schemas or [] if schema.id}
+    fields, custom_rows = custom_fields(user_model, extensions, schemas)
 
     def supported(feature: object) -> bool:
         return bool(getattr(feature, "supported", False))
@@ -58,7 +65,9 @@ def discover(api: ScimApi) -> Discovery:
         filter=config is not None and supported(config.filter),
         etag=config is not None and supported(config.etag),
         bulk=config is not None and supported(config.bulk),
-        enterprise=ENTERPRISE in extensions,
+        enterprise=enterprise,
         max_results=config.filter.max_results if config is not None and config.filter is not None else None,
         user_model=user_model,
+        fields=fields,
+        rows=(MEMBER_ROWS if enterprise else WITHOUT_ENTERPRISE) + custom_rows,
     )

@@ -12,7 +12,7 @@ ids. What no row names a SCIM provider cannot hold (planner.context.UNHELD).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -24,39 +24,49 @@ ENTERPRISE = EnterpriseUser.__schema__
 NO_DEPARTMENT = "unassigned"
 
 
-def _extension_field(model: type[Any]) -> str | None:
-    """The attribute of a User model that holds the enterprise extension (a provider's
-    model, built from its Schemas, has its own class for it), if it has one."""
+def extension_class(model: type[Any], schema: str) -> tuple[str, type[Any]] | None:
+    """The attribute of a User model that holds the extension `schema`, and the extension's
+    class (a provider's model, built from its Schemas, has its own class for each)."""
     for name, info in model.model_fields.items():
-        if any(getattr(arg, "__schema__", None) == ENTERPRISE for arg in (info.annotation, *get_args(info.annotation))):
-            return str(name)
+        for arg in (info.annotation, *get_args(info.annotation)):
+            if getattr(arg, "__schema__", None) == schema:
+                return str(name), arg
     return None
 
 
-def enterprise_of(user: Any) -> Any | None:
-    """The user's enterprise extension, if the provider serves one and the user has it."""
-    name = _extension_field(type(user))
+def extension_field(model: type[Any], schema: str) -> str | None:
+    found = extension_class(model, schema)
+    return None if found is None else found[0]
+
+
+def extension_of(user: Any, schema: str) -> Any | None:
+    """The user's extension `schema`, if the provider serves it and the user has it."""
+    name = extension_field(type(user), schema)
     return None if name is None else getattr(user, name)
+
+
+def enterprise_of(user: Any) -> Any | None:
+    return extension_of(user, ENTERPRISE)
 
 
 @dataclass(frozen=True)
 class Attribute:
-    """A single-valued attribute of the User (`extension`: of the enterprise extension)."""
+    """A single-valued attribute of the User, or of one of its extensions (`schema`)."""
 
     name: str  # the scim2-models attribute
-    wire: str  # as RFC 7643 spells it
-    extension: bool = False
+    wire: str  # as RFC 7643 (or the extension's schema) spells it
+    schema: str | None = None  # the extension's id; None: the core User
 
     def read(self, user: Any) -> Any:
-        owner = enterprise_of(user) if self.extension else user
+        owner = user if self.schema is None else extension_of(user, self.schema)
         return None if owner is None else getattr(owner, self.name)
 
     def write(self, user: Any, value: Any) -> None:
         owner = user
-        if self.extension:
-            owner = enterprise_of(user)
+        if self.schema is not None:
+            owner = extension_of(user, self.schema)
             if owner is None:
-                name = _extension_field(type(user))
+                name = extension_field(type(user), self.schema)
                 if value is not None and name is not None:
                     setattr(user, name, {self.name: value})  # validated into the provider's class
                 return
@@ -64,7 +74,7 @@ class Attribute:
 
     @property
     def documented(self) -> str:
-        return f"enterprise `{self.wire}`" if self.extension else f"`{self.wire}`"
+        return f"enterprise `{self.wire}`" if self.schema == ENTERPRISE else f"`{self.wire}`"
 
 
 @dataclass(frozen=True)
@@ -99,11 +109,17 @@ class Item:
 
 @dataclass(frozen=True)
 class Row:
-    path: str  # the member field (`job.title`)
+    path: str  # the member field (`job.title`, `custom.level`)
     slot: Attribute | Item
     note: str = ""
     # A member id here, another user's SCIM id on the wire ({value: id}).
     reference: bool = False
+
+    @property
+    def field(self) -> str:
+        """The member field as planner.context.MEMBER_FIELD_PATHS names it (custom fields are one)."""
+        head, _, _ = self.path.partition(".")
+        return head if head == "custom" else self.path
 
 
 # The member fields a SCIM provider holds, and where (docs/scim.md shows this table).
@@ -112,12 +128,12 @@ MEMBER_ROWS = (
     Row("work_email", Item("emails", "emails", "work", "value", primary=True)),
     Row("business_email", Item("emails", "emails", "other", "value")),
     Row("phone", Item("phone_numbers", "phoneNumbers", "work", "value")),
-    Row("employee_id", Attribute("employee_number", "employeeNumber", extension=True)),
-    Row("department", Attribute("department", "department", extension=True), note="the department's id"),
+    Row("employee_id", Attribute("employee_number", "employeeNumber", ENTERPRISE)),
+    Row("department", Attribute("department", "department", ENTERPRISE), note="the department's id"),
     Row("job.title", Attribute("title", "title")),
     Row(
         "job.manager",
-        Attribute("manager", "manager.value", extension=True),
+        Attribute("manager", "manager.value", ENTERPRISE),
         note="the manager's SCIM id",
         reference=True,
     ),
@@ -125,9 +141,12 @@ MEMBER_ROWS = (
     Row("job.city", Item("addresses", "addresses", "work", "locality")),
 )
 # Beside the rows: the id (externalId, userName) and the status (`active`: suspended is
-# false); the tenant's name is the enterprise `organization` the users name most.
+# false); the tenant's name is the enterprise `organization` the users name most. Custom
+# fields add rows of their own, from the provider's extensions (appliers/scim/custom.py).
 HELD_PATHS = frozenset(row.path for row in MEMBER_ROWS)
-NEEDS_ENTERPRISE = frozenset(row.path for row in MEMBER_ROWS if isinstance(row.slot, Attribute) and row.slot.extension)
+WITHOUT_ENTERPRISE = tuple(
+    row for row in MEMBER_ROWS if not (isinstance(row.slot, Attribute) and row.slot.schema == ENTERPRISE)
+)
 
 
 def _value(fields: Mapping[str, Any], path: str) -> Any:
@@ -136,19 +155,17 @@ def _value(fields: Mapping[str, Any], path: str) -> Any:
     return (value or {}).get(rest) if rest else value
 
 
-def overlay(user: Any, fields: Mapping[str, Any], scim_ids: Mapping[str, str], enterprise: bool) -> Any:
+def overlay(user: Any, fields: Mapping[str, Any], scim_ids: Mapping[str, str], rows: Sequence[Row]) -> Any:
     """A copy of `user` (as read, or a new one) holding a member's fields (all of them, in
-    JSON terms as a plan carries them), everything no row names kept as it was;
-    `scim_ids`: member id -> SCIM id, for the manager."""
+    JSON terms as a plan carries them) in the `rows` the provider holds, everything else
+    kept as it was; `scim_ids`: member id -> SCIM id, for the manager."""
     updated = user.model_copy(deep=True)
     updated.external_id = updated.user_name = fields["id"]
     if updated.name is None:
         updated.name = {"formatted": fields["name"]}  # validated into the provider's class
     else:
         updated.name.formatted = fields["name"]
-    for row in MEMBER_ROWS:
-        if row.path in NEEDS_ENTERPRISE and not enterprise:
-            continue
+    for row in rows:
         value = _value(fields, row.path)
         if row.reference:
             value = {"value": scim_ids[value]} if value is not None and value in scim_ids else None
@@ -156,16 +173,16 @@ def overlay(user: Any, fields: Mapping[str, Any], scim_ids: Mapping[str, str], e
     return updated
 
 
-def new_user(model: type[Any], fields: Mapping[str, Any], scim_ids: Mapping[str, str], enterprise: bool) -> Any:
+def new_user(model: type[Any], fields: Mapping[str, Any], scim_ids: Mapping[str, str], rows: Sequence[Row]) -> Any:
     """The User (of the provider's `model`) to create for a member."""
-    return overlay(model(user_name=fields["id"], active=True), fields, scim_ids, enterprise)
+    return overlay(model(user_name=fields["id"], active=True), fields, scim_ids, rows)
 
 
-def member_of(user: Any, member_ids: Mapping[str, str]) -> dict[str, Any]:
-    """A User read from the provider -> configuration member fields plus `status`;
-    `member_ids`: SCIM id -> member id, for the manager."""
-    fields: dict[str, Any] = {"id": user.external_id or user.user_name, "job": {}}
-    for row in MEMBER_ROWS:
+def member_of(user: Any, member_ids: Mapping[str, str], rows: Sequence[Row]) -> dict[str, Any]:
+    """A User read from the provider -> configuration member fields plus `status`, from
+    the `rows` the provider holds; `member_ids`: SCIM id -> member id, for the manager."""
+    fields: dict[str, Any] = {"id": user.external_id or user.user_name, "job": {}, "custom": {}}
+    for row in rows:
         value = row.slot.read(user)
         if row.reference:
             value = member_ids.get(value.value) if value is not None and value.value else None
