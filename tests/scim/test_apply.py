@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from scim2_models import EnterpriseUser, PatchOp, PatchOperation, User
+from scim2_models import Email, EnterpriseUser, Group, GroupMember, ListResponse, PatchOp, PatchOperation, User
 
 from orgstate.appliers.base import Outcome
 from orgstate.appliers.scim import ScimBackend
@@ -148,3 +148,35 @@ def test_a_write_names_the_version_it_read(scim_server: ScimServer) -> None:
         updated = overlay(user, fields, {}, backend.discovery.rows)
         backend.api.call("updating member.bob", backend.api.scim.replace, updated)
     backend.close()
+
+
+def test_a_user_and_a_group_without_an_external_id_are_found_by_name(scim_server: ScimServer, tmp_path: Path) -> None:
+    """Read as `erin` (her userName) and `Support` (its displayName), they are found so by
+    each change, and a write gives them the externalId they are known by."""
+    client = scim_server.client()
+    seed(client)
+    erin = User[EnterpriseUser](
+        user_name="erin", display_name="Erin Park", emails=[Email(value="erin@acme.example", type="work", primary=True)]
+    )
+    erin[EnterpriseUser] = EnterpriseUser(department="eng")
+    erin_id = client.create(erin).id
+    client.create(Group(display_name="Support", members=[GroupMember(value=erin_id, type="User")]))
+    erin_line = "  - {id: erin, name: Erin Park, department: eng, work_email: erin@acme.example, job: {title: Lead}}\n"
+    support = "  - {id: Support, name: Support desk, members: [carol, erin]}\n"
+    config = OFFBOARD.replace("user_groups:\n", erin_line + "user_groups:\n") + support
+    (tmp_path / "org.yaml").write_text(config)
+    backend = f"scim:{scim_server.url}"
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json")
+    assert code == 0, output
+    for expected in ("member.erin update", "user_group.Support update", "group_member.Support/carol add"):
+        assert expected in output, output
+    assert "member.erin create" not in output and "user_group.Support create" not in output, output
+    code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
+    assert code == 0, output
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "--detailed-exitcode")
+    assert code == 0, output
+    users = client.query(User[EnterpriseUser], query_parameters={"filter": 'userName eq "erin"'})
+    groups = client.query(Group, query_parameters={"filter": 'displayName eq "Support desk"'})
+    assert isinstance(users, ListResponse) and isinstance(groups, ListResponse)
+    assert [(u.external_id, u.title) for u in users.resources or []] == [("erin", "Lead")]
+    assert [g.external_id for g in groups.resources or []] == ["Support"]

@@ -21,7 +21,15 @@ from orgstate.appliers.environment import environment_number
 from orgstate.appliers.scim.changes import HANDLERS, VERIFIERS
 from orgstate.appliers.scim.client import ScimApi, read_token
 from orgstate.appliers.scim.discovery import Discovery, discover
-from orgstate.appliers.scim.mapping import NO_DEPARTMENT, enterprise_of, member_of, user_group_of
+from orgstate.appliers.scim.mapping import (
+    GROUP_NAMING,
+    NO_DEPARTMENT,
+    USER_NAMING,
+    Naming,
+    enterprise_of,
+    member_of,
+    user_group_of,
+)
 from orgstate.diagnostics import clip
 from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.config import Department, UserGroup
@@ -115,7 +123,7 @@ class ScimBackend:
             users = self.api.list_all(user_model, "users", self.page_size)
             groups = self.api.list_all(Group, "groups", self.page_size)
             phase.result(f"{len(users)} users, {len(groups)} groups")
-        member_ids = {u.id: u.external_id or u.user_name for u in users if u.id}
+        member_ids = {u.id: USER_NAMING.identity(u) for u in users if u.id}
         members = [self._member(user, member_ids) for user in users]
         user_groups = [self._group(g, member_ids) for g in groups]
         departments = sorted({m.member.department for m in members})
@@ -173,20 +181,20 @@ class ScimBackend:
 
     # -- one object, re-read ------------------------------------------------------------
 
-    def _find(self, model: type[Any], what: str, external_id: str) -> Any | None:
-        """The resource whose externalId is `external_id` (ids match model.types.ID_PATTERN:
-        nothing to escape in the filter), by filter where the provider has one."""
-        if self.discovery.filter:
-            found = self.api.list_all(model, what, self.page_size, query=f'externalId eq "{external_id}"')
-        else:
-            found = [r for r in self.api.list_all(model, what, self.page_size) if r.external_id == external_id]
-        return found[0] if found else None
+    def _find(self, model: type[Any], naming: Naming, object_id: str, what: str) -> Any | None:
+        """The resource known as `object_id` (its externalId, or, having none, its name: as
+        read_snapshot names it), by filter where the provider has one. Ids match
+        model.types.ID_PATTERN: nothing to escape in the filter."""
+        query = f'externalId eq "{object_id}" or {naming.wire} eq "{object_id}"' if self.discovery.filter else None
+        found = self.api.list_all(model, what, self.page_size, query=query)
+        # A name matched without regard to case, or one of a resource with another externalId, is not it.
+        return next((resource for resource in found if naming.identity(resource) == object_id), None)
 
     def find_user(self, member_id: str) -> Any | None:
-        return self._find(self.user_model(), f"the user '{member_id}'", member_id)
+        return self._find(self.user_model(), USER_NAMING, member_id, f"the user '{member_id}'")
 
     def find_group(self, group_id: str) -> Group | None:
-        found: Group | None = self._find(Group, f"the group '{group_id}'", group_id)
+        found: Group | None = self._find(Group, GROUP_NAMING, group_id, f"the group '{group_id}'")
         return found
 
     def scim_ids(self, member_ids: list[str | None]) -> dict[str, str]:
@@ -204,7 +212,7 @@ class ScimBackend:
         member_ids = {}
         if manager is not None and manager.value:
             boss: Any = self.api.call("reading a manager", self.api.scim.query, self.user_model(), manager.value)
-            member_ids[manager.value] = boss.external_id or boss.user_name
+            member_ids[manager.value] = USER_NAMING.identity(boss)
         fields: dict[str, Any] = self._member(user, member_ids).member.model_dump(mode="json")
         return fields
 

@@ -1,7 +1,7 @@
 """The scim backend's table of functions, one per change class: how it carries out each
 change on a SCIM provider, and how it checks it.
 
-Each handler re-reads its target by externalId first and does nothing when the change
+Each handler re-reads its target first (by externalId, else its name: mapping.Naming) and does nothing when the change
 already holds (a create that finds its object reports unchanged), so a resumed apply
 repeats nothing. A write sends the resource as just read, with what the change sets
 overlaid (attributes orgstate does not map are kept), and If-Match its version where the
@@ -78,7 +78,8 @@ def _user(backend: ScimBackend, change: Change) -> Any:
     user = backend.find_user(change.key)
     if user is None:
         raise TenantError(
-            ErrorKind.NOT_FOUND, f"{change.address}: the provider has no user with externalId '{change.key}'"
+            ErrorKind.NOT_FOUND,
+            f"{change.address}: the provider has no user known as '{change.key}' (externalId, userName)",
         )
     return user
 
@@ -86,7 +87,9 @@ def _user(backend: ScimBackend, change: Change) -> Any:
 def _group(backend: ScimBackend, group_id: str, address: str) -> Group:
     group = backend.find_group(group_id)
     if group is None:
-        raise TenantError(ErrorKind.NOT_FOUND, f"{address}: the provider has no group with externalId '{group_id}'")
+        raise TenantError(
+            ErrorKind.NOT_FOUND, f"{address}: the provider has no group known as '{group_id}' (externalId, displayName)"
+        )
     return group
 
 
@@ -154,9 +157,9 @@ def _user_group_update(backend: ScimBackend, change: UserGroupUpdate) -> Outcome
     name = data(change.after).get("name")
     if name is None or group.display_name == name:
         return Outcome.UNCHANGED
-    backend.api.call(
-        f"updating {change.address}", backend.api.scim.replace, group.model_copy(update={"display_name": name})
-    )
+    # The externalId too: a group known by its name so far keeps its id once renamed.
+    renamed = group.model_copy(update={"display_name": name, "external_id": change.key})
+    backend.api.call(f"updating {change.address}", backend.api.scim.replace, renamed)
     return Outcome.UPDATED
 
 

@@ -149,6 +149,23 @@ WITHOUT_ENTERPRISE = tuple(
 )
 
 
+@dataclass(frozen=True)
+class Naming:
+    """What a resource is known as in orgstate: its externalId, or, having none, this
+    attribute (a User's userName, a Group's displayName)."""
+
+    name: str  # the scim2-models attribute
+    wire: str
+
+    def identity(self, resource: Any) -> str:
+        """Empty for a resource with neither, which no id matches (reading it is an error)."""
+        return str(resource.external_id or getattr(resource, self.name) or "")
+
+
+USER_NAMING = Naming("user_name", "userName")
+GROUP_NAMING = Naming("display_name", "displayName")
+
+
 def _value(fields: Mapping[str, Any], path: str) -> Any:
     head, _, rest = path.partition(".")
     value = fields.get(head)
@@ -181,7 +198,7 @@ def new_user(model: type[Any], fields: Mapping[str, Any], scim_ids: Mapping[str,
 def member_of(user: Any, member_ids: Mapping[str, str], rows: Sequence[Row]) -> dict[str, Any]:
     """A User read from the provider -> configuration member fields plus `status`, from
     the `rows` the provider holds; `member_ids`: SCIM id -> member id, for the manager."""
-    fields: dict[str, Any] = {"id": user.external_id or user.user_name, "job": {}, "custom": {}}
+    fields: dict[str, Any] = {"id": USER_NAMING.identity(user), "job": {}, "custom": {}}
     for row in rows:
         value = row.slot.read(user)
         if row.reference:
@@ -203,4 +220,4 @@ def user_group_of(group: Group, member_ids: Mapping[str, str]) -> dict[str, Any]
     """A Group read from the provider -> a user group; members that are not users
     orgstate knows (nested groups, unknown ids) are left out."""
     members = sorted(member_ids[m.value] for m in group.members or [] if m.value is not None and m.value in member_ids)
-    return {"id": group.external_id or group.display_name, "name": group.display_name, "members": members}
+    return {"id": GROUP_NAMING.identity(group), "name": group.display_name, "members": members}
