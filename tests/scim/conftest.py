@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,23 @@ def extended_options(directory: Path) -> list[str]:
     return ["--schema", str(directory / "schemas.json"), "--resource-type", str(directory / "resource-types.json")]
 
 
+def plain_provider(directory: Path, filtering: bool) -> list[str]:
+    """scim2-server's options for a provider that takes no PATCH, no bulk and no ETags, and
+    filters only if `filtering` (at most 50 results)."""
+    config = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": {"supported": False},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": filtering, "maxResults": 50},
+        "changePassword": {"supported": False},
+        "sort": {"supported": False},
+        "etag": {"supported": False},
+        "authenticationSchemes": [],
+    }
+    (directory / "spc.json").write_text(json.dumps(config))
+    return ["--service-provider-config", str(directory / "spc.json")]
+
+
 @pytest.fixture
 def extended_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScimServer]:
     """scim2-server whose User carries ACME's extension besides the enterprise one."""
@@ -260,13 +278,22 @@ def _handler(proxy: FaultProxy) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def fault_proxy(scim_server: ScimServer) -> Iterator[FaultProxy]:
+@contextmanager
+def fronting(scim_server: ScimServer) -> Iterator[FaultProxy]:
+    """A FaultProxy in front of the server, on loopback, for the block's time."""
     proxy = FaultProxy(target=f"http://127.0.0.1:{scim_server.port}")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(proxy))
     proxy.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield proxy
-    server.shutdown()
-    server.server_close()
+    try:
+        yield proxy
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def fault_proxy(scim_server: ScimServer) -> Iterator[FaultProxy]:
+    with fronting(scim_server) as proxy:
+        yield proxy

@@ -14,7 +14,7 @@ from scim2_models import EnterpriseUser, PatchOp, PatchOperation, User
 from orgstate.appliers.scim import ScimBackend
 from orgstate.appliers.scim.client import TOKEN_ENV, TOKEN_FILE_ENV
 from tests.conftest import run_orgstate
-from tests.scim.conftest import TOKEN, FaultProxy, Person, ScimServer, seed, start_server
+from tests.scim.conftest import TOKEN, FaultProxy, Person, ScimServer, plain_provider, seed, start_server
 
 
 def orgstate(*args: str) -> tuple[int, str]:
@@ -43,22 +43,7 @@ def test_discovery_gives_what_the_provider_announces(scim_server: ScimServer) ->
 
 
 def test_discovery_reads_a_provider_that_only_replaces(tmp_path: Path) -> None:
-    config = tmp_path / "spc.json"
-    config.write_text(
-        json.dumps(
-            {
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-                "patch": {"supported": False},
-                "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
-                "filter": {"supported": True, "maxResults": 50},
-                "changePassword": {"supported": False},
-                "sort": {"supported": False},
-                "etag": {"supported": False},
-                "authenticationSchemes": [],
-            }
-        )
-    )
-    server = start_server("--service-provider-config", str(config))
+    server = start_server(*plain_provider(tmp_path, filtering=True))
     try:
         found = ScimBackend(server.url).discovery
         assert (found.patch, found.etag, found.bulk, found.filter, found.max_results) == (False, False, False, True, 50)
@@ -216,4 +201,10 @@ def test_the_request_rate_paces_reads_and_sets_the_estimate(
     sent = len(fault_proxy.forwarded)
     assert sent >= 5 and time.monotonic() - started >= (sent - 1) / 4
     estimate = json.loads(output)["estimate"]
-    assert estimate == {"seconds": 0.75, "endpoints": {"scim": {"requests": 3, "seconds": 0.75}}}, estimate
+    # The description, the whole provider again, then the user's look-up, its PUT and its check.
+    requests = {f"GET /{name}": 1 for name in ("ResourceTypes", "Schemas", "ServiceProviderConfig", "Groups")}
+    requests |= {"GET /Users": 3, "PUT /Users": 1}
+    assert estimate == {
+        "seconds": 2.0,
+        "endpoints": {name: {"requests": n, "seconds": round(n / 4, 1)} for name, n in sorted(requests.items())},
+    }, estimate

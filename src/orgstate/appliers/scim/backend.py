@@ -21,6 +21,7 @@ from orgstate.appliers.environment import environment_number
 from orgstate.appliers.scim.changes import HANDLERS, VERIFIERS
 from orgstate.appliers.scim.client import ScimApi, read_token
 from orgstate.appliers.scim.discovery import Discovery, discover
+from orgstate.appliers.scim.estimate import estimate_apply
 from orgstate.appliers.scim.mapping import (
     GROUP_NAMING,
     NO_DEPARTMENT,
@@ -35,7 +36,7 @@ from orgstate.errors import ErrorKind, TenantError, UsageError
 from orgstate.model.config import Department, UserGroup
 from orgstate.model.live import LiveMember, TenantInfo, TenantState
 from orgstate.planner.changes import Address, Change
-from orgstate.planner.plan import EndpointEstimate, Estimate, Plan
+from orgstate.planner.plan import Estimate, Plan
 from orgstate.progress import SILENT, Progress
 
 RATE_ENV = "SCIM_RATE"  # requests a second, at most (unset: as fast as the provider answers)
@@ -43,8 +44,6 @@ PAGE_SIZE_ENV = "SCIM_PAGE_SIZE"  # resources asked for per page (count)
 TIMEOUT_ENV = "SCIM_TIMEOUT"  # seconds to wait for one answer
 MAX_ATTEMPTS_ENV = "SCIM_MAX_ATTEMPTS"  # tries per request
 PAGE_SIZE = 100
-# Requests one change costs: the re-read of its target, the write, the read that verifies it.
-REQUESTS_PER_CHANGE = 3
 
 
 Model = TypeVar("Model", LiveMember, UserGroup)
@@ -161,10 +160,7 @@ class ScimBackend:
     # -- applying -----------------------------------------------------------------------
 
     def estimate(self, plan: Plan, snapshot: TenantState) -> Estimate:
-        """Instant without a request rate; with one, its requests at that rate."""
-        requests = REQUESTS_PER_CHANGE * len(plan.changes)
-        seconds = requests / self.rate if self.rate else 0.0
-        return Estimate(seconds=seconds, endpoints={"scim": EndpointEstimate(requests=requests, seconds=seconds)})
+        return estimate_apply(plan, snapshot, self.discovery, self.page_size, self.rate)
 
     def prepare(self, plan: Plan) -> None:
         return None
