@@ -5,6 +5,7 @@ retries on 429 and 503, pagination, and the token in no output."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -208,3 +209,26 @@ def test_the_request_rate_paces_reads_and_sets_the_estimate(
         "seconds": 2.0,
         "endpoints": {name: {"requests": n, "seconds": round(n / 4, 1)} for name, n in sorted(requests.items())},
     }, estimate
+
+
+def test_explain_shows_the_declared_side_as_written_and_what_scim_cannot_hold(
+    scim_server: ScimServer, tmp_path: Path
+) -> None:
+    seed(scim_server.client())
+    path = tmp_path / "org.yaml"
+    path.write_text(UNHELD_ORG)
+    backend = ["--backend", f"scim:{scim_server.url}"]
+    code, output = orgstate("explain", "member.alice", "-f", str(path), *backend, "--format", "json")
+    assert code == 0, output
+    explained = json.loads(output)
+    fields = {row["name"]: row for row in explained["fields"]}
+    assert fields["gender"] == {"name": "gender", "declared": "female", "held": False, "differs": False}
+    assert fields["seat"]["declared"] == "pro-2026" and fields["seat"]["held"] is False
+    assert fields["job"]["unheld_keys"] == ["dotted_line_managers", "employment_date"]
+    assert fields["job"]["declared"]["employment_date"] == "2024-01-01" and not fields["job"]["differs"]
+    assert fields["job"]["live"]["title"] == "CTO" and "held" not in fields["job"]
+    assert explained["seat"] is None  # no seat story where the backend holds no seats
+    code, output = orgstate("explain", "department.sales", "-f", str(path), *backend)
+    assert code == 0, output
+    assert re.search(r'name +"Sales" +\(not held by the backend\)', output), output
+    assert re.search(r'parent +"eng" +\(not held by the backend\)', output), output

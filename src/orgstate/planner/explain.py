@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from orgstate.diagnostics import Diagnostic
-from orgstate.model.config import Department, OrgConfig, UserGroup
+from orgstate.model.config import Department, Job, OrgConfig, UserGroup
 from orgstate.model.fields import MEMBER_FIELDS
 from orgstate.model.live import TenantState
 from orgstate.planner.changes import Change
 from orgstate.planner.context import PlanContext, PlanOptions
+from orgstate.planner.holdings import field_held
 from orgstate.planner.live_seats import resolve_live
 from orgstate.planner.plan import Plan
 from orgstate.planner.renames import renamed_context
@@ -31,10 +32,20 @@ class FieldRow:
     live: Any
     in_declared: bool
     in_live: bool
+    held: bool = True  # False: the backend cannot hold the field (planner.holdings)
+    unheld_keys: frozenset[str] = frozenset()  # of a field that holds keys (job), those it cannot
+
+    def holds(self, key: str | None = None) -> bool:
+        return self.held and key not in self.unheld_keys
 
     @property
     def differs(self) -> bool:
-        return self.in_declared and self.in_live and bool(self.declared != self.live)
+        if not (self.held and self.in_declared and self.in_live):
+            return False
+        if isinstance(self.declared, dict) and isinstance(self.live, dict):
+            keys = (self.declared.keys() | self.live.keys()) - self.unheld_keys
+            return any(self.declared.get(key) != self.live.get(key) for key in keys)
+        return bool(self.declared != self.live)
 
 
 @dataclass(frozen=True)
@@ -69,9 +80,11 @@ def explain(
     unheld: frozenset[str] = frozenset(),
 ) -> Explanation:
     """The view of the object `address` names, from the full `plan` of `config` against
-    `snapshot`, both as the backend holds them (`unheld`: planner.holdings); an address
-    of no such object is a UsageError with a did-you-mean."""
-    ctx = renamed_context(config, snapshot, PlanOptions(backend=plan.backend, unheld=unheld))
+    `snapshot`: the declared side as written, the live side as the backend holds it, a
+    field it cannot hold (`unheld`: planner.holdings) marked so. An address of no such
+    object is a UsageError with a did-you-mean."""
+    options = PlanOptions(backend=plan.backend, unheld=unheld)
+    ctx = renamed_context(config, snapshot, options)
     (target,) = parse_targets([address], ctx, given_as="explain")
     kind, object_id = target.type, target.id
     declared: dict[str, Any] | None
@@ -79,23 +92,23 @@ def explain(
     names: list[str]
     seat = None
     if kind == "member":
-        member = ctx.desired_members.get(object_id)
+        member = next((m for m in config.members if m.id == object_id), None)
         live_member = ctx.live_members.get(object_id) or ctx.deleted_members.get(object_id)
         # A derived seat is not declared: the seat story says where it comes from.
         derived = set() if member is None or member.has_explicit_seat else {"seat"}
         declared = None if member is None else member.model_dump(mode="json", exclude=derived)
         live = None if live_member is None else live_member.model_dump(mode="json")
         names = list(MEMBER_FIELDS)
-        if member is not None:
+        if member is not None and options.holds("seats"):
             seat = _seat_story(ctx, rules, object_id, live)
     elif kind == "department":
-        department = ctx.desired_departments.get(object_id)
+        department = next((d for d in config.departments if d.id == object_id), None)
         live_department = ctx.live_departments.get(object_id)
         declared = None if department is None else department.model_dump(mode="json")
         live = None if live_department is None else live_department.model_dump(mode="json")
         names = list(Department.model_fields)
     else:
-        group = ctx.desired_groups.get(object_id)
+        group = next((g for g in config.user_groups if g.id == object_id), None)
         live_group = ctx.live_groups.get(object_id)
         declared = None if group is None else group.model_dump(mode="json")
         live = None if live_group is None else live_group.model_dump(mode="json")
@@ -107,6 +120,10 @@ def explain(
             (live or {}).get(name),
             declared is not None and name in declared,
             live is not None and name in live,
+            field_held(kind, name, options),
+            frozenset(key for key in Job.model_fields if not field_held(kind, f"job.{key}", options))
+            if name == "job"
+            else frozenset(),
         )
         for name in names
     )

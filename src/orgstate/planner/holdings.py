@@ -32,6 +32,19 @@ def unheld_fields(options: PlanOptions) -> list[str]:
     return [path for path in MEMBER_FIELD_PATHS if not options.holds(member_field(path))]
 
 
+def field_held(kind: str, name: str, options: PlanOptions) -> bool:
+    """Whether the backend holds the field `name` of a `kind` object (`job.title`, `seat`,
+    a department's `name`): explain shows the live side of one it does not as not held."""
+    if name == "seat":
+        return options.holds("seats")
+    if kind == "member":
+        path = name if name in MEMBER_FIELD_PATHS else None
+        return path is None or options.holds(member_field(path))
+    if kind == "department":
+        return name == "id" or options.holds("departments")
+    return name != "description" or options.holds("group_description")
+
+
 def held(config: OrgConfig, snapshot: TenantState, options: PlanOptions) -> tuple[OrgConfig, TenantState]:
     """The configuration and the snapshot as the backend can hold them (the same objects
     when it holds everything)."""

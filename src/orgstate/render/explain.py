@@ -14,6 +14,7 @@ from orgstate.render.plan_text import ordered_diagnostics, value_text
 from orgstate.render.plan_text import symbol as change_symbol
 
 NOT_THERE = "—"
+NOT_HELD = "(not held by the backend)"
 FIELD_HEADINGS = ("field", "declared", "live")
 DIFFERS = "*"
 
@@ -30,16 +31,15 @@ def _text_rows(explanation: Explanation) -> list[tuple[str, str, str, str]]:
         keyed = [value for value in (row.declared, row.live) if isinstance(value, dict)]
         keys = list(dict.fromkeys(key for value in keyed for key in value)) if keyed else None
         if not keys:
-            parts = [(row.name, row.declared, row.live)]
+            parts = [(row.name, row.declared, row.live, row.holds())]
         else:
             declared, live = row.declared or {}, row.live or {}
-            parts = [(f"{row.name}.{key}", declared.get(key), live.get(key)) for key in keys]
-        for name, declared_value, live_value in parts:
-            both = row.in_declared and row.in_live
+            parts = [(f"{row.name}.{key}", declared.get(key), live.get(key), row.holds(key)) for key in keys]
+        for name, declared_value, live_value, held in parts:
+            both = held and row.in_declared and row.in_live
             mark = DIFFERS if both and declared_value != live_value else ""
-            rows.append(
-                (for_terminal(name), _cell(declared_value, row.in_declared), _cell(live_value, row.in_live), mark)
-            )
+            live_cell = _cell(live_value, row.in_live) if held else NOT_HELD
+            rows.append((for_terminal(name), _cell(declared_value, row.in_declared), live_cell, mark))
     return rows
 
 
@@ -93,7 +93,9 @@ def render_explain_json(explanation: Explanation) -> str:
                 {
                     "name": row.name,
                     **({"declared": row.declared} if row.in_declared else {}),
-                    **({"live": row.live} if row.in_live else {}),
+                    **({"live": row.live} if row.in_live and row.held else {}),
+                    **({} if row.held else {"held": False}),
+                    **({"unheld_keys": sorted(row.unheld_keys)} if row.unheld_keys else {}),
                     "differs": row.differs,
                 }
                 for row in explanation.fields
