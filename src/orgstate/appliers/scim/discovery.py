@@ -24,7 +24,7 @@ class Discovery:
     patch: bool  # PATCH (RFC 7644 3.5.2), else only PUT
     filter: bool  # filter=externalId eq "..." (3.4.2.2)
     etag: bool  # meta.version and If-Match (3.14)
-    bulk: bool
+    bulk: bool  # /Bulk (3.7); orgstate sends none: each change is its own, journaled request
     enterprise: bool  # the enterprise extension on User
     max_results: int | None  # most resources a list answers with
     user_model: type[Any]  # the provider's User, with the extensions it names (scim2-models)
