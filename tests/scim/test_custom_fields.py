@@ -1,7 +1,7 @@
 """Custom fields in a SCIM provider's own User extension (appliers/scim/custom.py), against
 scim2-server serving one: discovery finds the fields, examples/org.yaml's custom values
-converge into the extension, drift sees a change made there, and a
-value the provider's field cannot hold fails the plan, located."""
+converge into the extension, drift sees a change made there, an export holds them and
+plans to nothing, and a value the provider's field cannot hold fails the plan, located."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_the_fields_are_the_string_and_reference_attributes_of_the_providers_ext
     backend.close()
 
 
-def test_custom_values_converge_in_the_extension_and_drift_sees_them(
+def test_custom_values_converge_in_the_extension_drift_sees_them_and_export_holds_them(
     extended_server: ScimServer, tmp_path: Path
 ) -> None:
     backend = f"scim:{extended_server.url}"
@@ -75,6 +75,14 @@ def test_custom_values_converge_in_the_extension_and_drift_sees_them(
     code, output = orgstate(tmp_path, "apply", "fix.json", "--backend", backend)
     assert code == 0, output
     assert users(extended_server)["founder"][ACME]["level"] == "L5"  # type: ignore[index]
+
+    # An export holds the fields (costCenter too) and the values, and plans to nothing.
+    code, output = orgstate(tmp_path, "export", "--backend", backend, "-o", "exported.yaml")
+    assert code == 0, output
+    exported = (tmp_path / "exported.yaml").read_text()
+    assert "costCenter" in exported and "https://wiki.acme.example/people/dana" in exported, exported
+    code, output = orgstate(tmp_path, "plan", "-f", "exported.yaml", "--backend", backend, "--detailed-exitcode")
+    assert code == 0 and "No changes" in output, output
 
 
 def test_a_value_the_providers_field_cannot_hold_fails_the_plan_located(
