@@ -20,6 +20,7 @@ from lark_oapi.core.enum import AccessTokenType, HttpMethod
 from lark_oapi.core.exception import ObtainAccessTokenException
 
 from orgstate.appliers.lark.limits import Pacer
+from orgstate.appliers.retrying import backoff, retry_notice
 from orgstate.errors import ErrorKind, LarkUnavailable, TenantError
 from orgstate.lark.codes import CREDENTIALS_REFUSED, RETRY, TOKEN_INVALID, LarkCode, kind_for
 from orgstate.lark.endpoints import RATE_LIMIT_RESET_HEADER, RESTRICTED_PATCH, is_restricted_patch, tier_for
@@ -121,15 +122,10 @@ class LarkApi:
             problem, wait = outcome
             self.retries += 1
             if attempt + 1 < self.attempts:
-                pause = wait if wait is not None else self._backoff(attempt)
-                self.progress.notice(
-                    f"retrying {method} {path} in {pause:.1f} s: {problem} (attempt {attempt + 2} of {self.attempts})"
-                )
+                pause = wait if wait is not None else backoff(attempt, self.random)
+                self.progress.notice(retry_notice(f"{method} {path}", pause, problem, attempt, self.attempts))
                 self.sleep(pause)
         raise LarkUnavailable(f"{method} {path}: the Open API kept failing ({problem}) after {self.attempts} attempts")
-
-    def _backoff(self, attempt: int) -> float:
-        return min(8.0, 0.2 * 2.0**attempt) * (0.5 + self.random.random())
 
     def _attempt(self, request: Any) -> dict[str, Any] | tuple[str, float | None]:
         """The data, or why to retry and how long to wait (None: back off)."""

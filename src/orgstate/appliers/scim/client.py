@@ -24,6 +24,7 @@ from scim2_client import SCIMClientException
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_models import ListResponse, SCIMException, SearchRequest
 
+from orgstate.appliers.retrying import backoff, retry_notice
 from orgstate.diagnostics import clip
 from orgstate.errors import ErrorKind, ScimUnavailable, StalePlan, TenantError, UsageError
 from orgstate.progress import SILENT, Progress
@@ -153,10 +154,8 @@ class ScimApi:
                 wait = retry_after(response.headers.get("Retry-After"))
             self.retries += 1
             if attempt + 1 < self.attempts:
-                pause = wait if wait is not None else min(8.0, 0.2 * 2.0**attempt) * (0.5 + self.random.random())
-                self.progress.notice(
-                    f"retrying {method} {path} in {pause:.1f} s: {problem} (attempt {attempt + 2} of {self.attempts})"
-                )
+                pause = wait if wait is not None else backoff(attempt, self.random)
+                self.progress.notice(retry_notice(f"{method} {path}", pause, problem, attempt, self.attempts))
                 time.sleep(pause)
         raise ScimUnavailable(
             f"{method} {path}: the SCIM service kept failing ({problem}) after {self.attempts} attempts"
