@@ -92,7 +92,7 @@ def scim_server() -> Iterator[ScimServer]:
 ACME = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 
 
-def _attribute(name: str, description: str, kind: str = "string", **facets: Any) -> dict[str, Any]:
+def attribute(name: str, description: str, kind: str = "string", **facets: Any) -> dict[str, Any]:
     return {
         "name": name,
         "type": kind,
@@ -113,27 +113,29 @@ ACME_SCHEMA = {
     "name": "AcmeUser",
     "description": "Acme's member fields",
     "attributes": [
-        _attribute("level", "Job level", canonicalValues=["L1", "L2", "L3", "L4", "L5"]),
-        _attribute("desk", "Desk"),
-        _attribute("profile", "Profile page", "reference", referenceTypes=["external"]),
-        _attribute("costCenter", "Cost centre"),
-        _attribute("badge", "Badge number", "integer"),
-        _attribute("aliases", "Aliases", multiValued=True),
-        _attribute("hrKey", "Key in the HR system", mutability="readOnly"),
-        _attribute("secretNote", "A note", returned="request"),
+        attribute("level", "Job level", canonicalValues=["L1", "L2", "L3", "L4", "L5"]),
+        attribute("desk", "Desk"),
+        attribute("profile", "Profile page", "reference", referenceTypes=["external"]),
+        attribute("costCenter", "Cost centre"),
+        attribute("badge", "Badge number", "integer"),
+        attribute("aliases", "Aliases", multiValued=True),
+        attribute("hrKey", "Key in the HR system", mutability="readOnly"),
+        attribute("secretNote", "A note", returned="request"),
     ],
     "meta": {"resourceType": "Schema", "location": f"/v2/Schemas/{ACME}"},
 }
 
 
-def extended_options(directory: Path) -> list[str]:
-    """scim2-server's options for serving RFC 7643's schemas and ACME's, User extended by it."""
+def extended_options(directory: Path, *more: dict[str, Any]) -> list[str]:
+    """scim2-server's options for serving RFC 7643's schemas and ACME's (then `more`
+    extension schemas), User extended by them in that order."""
     defaults = Path(scim2_server.__file__).with_name("resources")
     schemas = json.loads((defaults / "default-schemas.json").read_text())
     types = json.loads((defaults / "default-resource-types.json").read_text())
     (user,) = [t for t in types if t["id"] == "User"]
-    user["schemaExtensions"].append({"schema": ACME, "required": False})
-    (directory / "schemas.json").write_text(json.dumps([*schemas, ACME_SCHEMA]))
+    extensions = [ACME_SCHEMA, *more]
+    user["schemaExtensions"] += [{"schema": extension["id"], "required": False} for extension in extensions]
+    (directory / "schemas.json").write_text(json.dumps([*schemas, *extensions]))
     (directory / "resource-types.json").write_text(json.dumps(types))
     return ["--schema", str(directory / "schemas.json"), "--resource-type", str(directory / "resource-types.json")]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
@@ -15,13 +16,13 @@ from orgstate.appliers.scim import ScimBackend
 from orgstate.config.loader import load_config
 from orgstate.model.config import FieldDef
 from tests.conftest import EXAMPLES
-from tests.scim.conftest import ACME, TOKEN, ScimServer
+from tests.scim.conftest import ACME, TOKEN, ScimServer, attribute, extended_options, start_server
 from tests.scim.test_apply import orgstate
 
 ORG = str(EXAMPLES / "org.yaml")
 
 
-def users(server: ScimServer) -> dict[str, dict[str, object]]:
+def users(server: ScimServer) -> dict[str, dict[str, Any]]:
     """externalId -> the user as the provider answers it (JSON)."""
     answer = httpx2.get(f"{server.url}/Users", params={"count": 1000}, headers={"Authorization": f"Bearer {TOKEN}"})
     return {user["externalId"]: user for user in answer.json()["Resources"]}
@@ -74,7 +75,7 @@ def test_custom_values_converge_in_the_extension_drift_sees_them_and_export_hold
     assert code == 0 and "member.founder update" in output, output
     code, output = orgstate(tmp_path, "apply", "fix.json", "--backend", backend)
     assert code == 0, output
-    assert users(extended_server)["founder"][ACME]["level"] == "L5"  # type: ignore[index]
+    assert users(extended_server)["founder"][ACME]["level"] == "L5"
 
     # An export holds the fields (costCenter too) and the values, and plans to nothing.
     code, output = orgstate(tmp_path, "export", "--backend", backend, "-o", "exported.yaml")
@@ -99,3 +100,25 @@ def test_a_value_the_providers_field_cannot_hold_fails_the_plan_located(
     code, output = orgstate(tmp_path, "plan", "-f", "org.yaml", "--backend", f"scim:{extended_server.url}")
     assert code == 1, output
     assert "org.yaml:" in output and "FIELD-VALUE" in output and "'L6' is not an option of level" in output, output
+
+
+def test_where_two_extensions_name_one_attribute_the_first_listed_holds_the_field(tmp_path: Path) -> None:
+    other = "urn:example:params:scim:schemas:extension:other:2.0:User"
+    schema = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": other,
+        "name": "OtherUser",
+        "attributes": [attribute("desk", "Desk in the other directory"), attribute("floor", "Floor")],
+        "meta": {"resourceType": "Schema", "location": f"/v2/Schemas/{other}"},
+    }
+    server = start_server(*extended_options(tmp_path, schema))
+    try:
+        backend = ScimBackend(server.url)
+        fields = {field.id: field.name for field in backend.discovery.fields}
+        assert fields["desk"] == "Desk" and fields["floor"] == "Floor", fields
+        desk = [row for row in backend.discovery.rows if row.path == "custom.desk"]
+        assert [row.slot.schema for row in desk] == [ACME]
+        backend.close()
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=10)
