@@ -32,6 +32,16 @@ def orgstate(tmp_path: Path, *args: str) -> tuple[int, str]:
     return done.returncode, output
 
 
+def saved_plan(tmp_path: Path, backend: str, *expected: str, allow_removals: int | None = None) -> str:
+    """Plan org.yaml into plan.json; what it printed, which shows each of `expected`."""
+    removals = () if allow_removals is None else ("--allow-removals", str(allow_removals))
+    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json", *removals)
+    assert code == 0, output
+    for change in expected:
+        assert change in output, output
+    return output
+
+
 def plan_of(backend: ScimBackend, path: str = ORG) -> list:  # type: ignore[type-arg]
     config = load_config([Path(path)]).config
     options = PlanOptions(backend=backend.name, capabilities=backend.capabilities, unheld=backend.unheld)
@@ -87,10 +97,7 @@ def test_offboarding_deactivates_then_deletes_and_updates_converge(
     ids = seed(scim_server.client())
     (tmp_path / "org.yaml").write_text(OFFBOARD)
     backend = f"scim:{fault_proxy.url}"
-    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json")
-    assert code == 0, output
-    for expected in ("member.dave delete", "member.bob update", "group_member.leads/bob add"):
-        assert expected in output, output
+    output = saved_plan(tmp_path, backend, "member.dave delete", "member.bob update", "group_member.leads/bob add")
     # A SCIM provider names no admins, and may well delete one: no Lark refusal is promised.
     assert "cannot check that 'dave'" in output and "Lark code" not in output, output
     code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
@@ -110,8 +117,7 @@ def test_an_active_leaver_is_deactivated_first(
     assert bob is not None
     (tmp_path / "org.yaml").write_text(OFFBOARD.replace(bob.group(), "").replace("[alice, bob]", "[alice]"))
     backend = f"scim:{fault_proxy.url}"
-    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json", "--allow-removals", "2")
-    assert code == 0 and "member.bob suspend" in output and "member.bob delete" in output, output
+    saved_plan(tmp_path, backend, "member.bob suspend", "member.bob delete", allow_removals=2)
     code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
     assert code == 0, output
     writes = [line for line in fault_proxy.forwarded if ids["bob"] in line and not line.startswith("GET")]
@@ -128,8 +134,7 @@ def test_a_change_made_in_the_provider_after_the_plan_is_refused(
     ids = seed(client)
     (tmp_path / "org.yaml").write_text(OFFBOARD)
     backend = f"scim:{scim_server.url}"
-    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json")
-    assert code == 0 and "member.bob update" in output, output
+    saved_plan(tmp_path, backend, "member.bob update")
     operation = PatchOperation(op="replace", path=path, value=value)
     client.modify(User[EnterpriseUser], ids["bob"], PatchOp[User[EnterpriseUser]](operations=[operation]))
     code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
@@ -166,10 +171,9 @@ def test_a_user_and_a_group_without_an_external_id_are_found_by_name(scim_server
     config = OFFBOARD.replace("user_groups:\n", erin_line + "user_groups:\n") + support
     (tmp_path / "org.yaml").write_text(config)
     backend = f"scim:{scim_server.url}"
-    code, output = orgstate(tmp_path, "plan", "--backend", backend, "-out", "plan.json")
-    assert code == 0, output
-    for expected in ("member.erin update", "user_group.Support update", "group_member.Support/carol add"):
-        assert expected in output, output
+    output = saved_plan(
+        tmp_path, backend, "member.erin update", "user_group.Support update", "group_member.Support/carol add"
+    )
     assert "member.erin create" not in output and "user_group.Support create" not in output, output
     code, output = orgstate(tmp_path, "apply", "plan.json", "--backend", backend)
     assert code == 0, output

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from orgstate.appliers.scim.mapping import HELD_PATHS
+from orgstate.appliers.scim.mapping import MEMBER_ROWS
 from orgstate.tenant.fixture import init_tenant
 from tests.appliers.test_lark_e2e import ORG, Emulator, comparable_tenant, serve
 from tests.conftest import EXAMPLES, run_orgstate
@@ -36,8 +36,9 @@ def held(change: dict[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
     its payload that SCIM holds."""
     after = change["after"] or {}
     job = after.get("job") or {}
-    fields = {k: v for k, v in after.items() if k in HELD_PATHS or k in ("status", "members")}
-    fields |= {f"job.{k}": v for k, v in job.items() if f"job.{k}" in HELD_PATHS}
+    held = {row.path for row in MEMBER_ROWS}
+    fields = {k: v for k, v in after.items() if k in held or k in ("status", "members")}
+    fields |= {f"job.{k}": v for k, v in job.items() if f"job.{k}" in held}
     if change["type"] == "user_group":
         fields = {k: after[k] for k in ("id", "name") if k in after}
     return change["type"], change["action"], change["address"], fields

@@ -10,10 +10,9 @@ no admins, no resources and no login methods: the capabilities it lacks
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
 from scim2_models import EnterpriseUser, Group, PatchOp, PatchOperation
 
 from orgstate.appliers.base import Outcome, each
@@ -29,10 +28,11 @@ from orgstate.appliers.scim.mapping import (
     Naming,
     enterprise_of,
     member_of,
+    read_as,
     user_group_of,
 )
 from orgstate.diagnostics import clip
-from orgstate.errors import ErrorKind, TenantError, UsageError
+from orgstate.errors import TenantError, UsageError
 from orgstate.model.config import Department, UserGroup
 from orgstate.model.live import LiveMember, TenantInfo, TenantState
 from orgstate.planner.changes import Address, Change
@@ -44,20 +44,6 @@ PAGE_SIZE_ENV = "SCIM_PAGE_SIZE"  # resources asked for per page (count)
 TIMEOUT_ENV = "SCIM_TIMEOUT"  # seconds to wait for one answer
 MAX_ATTEMPTS_ENV = "SCIM_MAX_ATTEMPTS"  # tries per request
 PAGE_SIZE = 100
-
-
-Model = TypeVar("Model", LiveMember, UserGroup)
-
-
-def _validated(model: type[Model], fields: dict[str, Any], what: str) -> Model:
-    """A resource read as a member or group; one it cannot be (an externalId that is no
-    id, an email that is none) is one located error."""
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"])
-        raise TenantError(ErrorKind.INVALID, f"{what}: {where}: {clip(problem['msg'])}") from None
 
 
 def _versions(kind: str, objects: Sequence[LiveMember | UserGroup], resources: Sequence[Any]) -> dict[str, str]:
@@ -139,12 +125,12 @@ class ScimBackend:
 
     def _member(self, user: Any, member_ids: dict[str, str]) -> LiveMember:
         fields = {"department": NO_DEPARTMENT, **member_of(user, member_ids, self.discovery.rows)}
-        return _validated(LiveMember, fields, f"SCIM user '{clip(str(user.user_name or user.id), 64)}'")
+        return read_as(LiveMember, fields, f"SCIM user '{clip(str(user.user_name or user.id), 64)}'")
 
     @staticmethod
     def _group(group: Group, member_ids: dict[str, str]) -> UserGroup:
         what = f"SCIM group '{clip(str(group.display_name or group.id), 64)}'"
-        return _validated(UserGroup, user_group_of(group, member_ids), what)
+        return read_as(UserGroup, user_group_of(group, member_ids), what)
 
     def _organization(self, users: list[Any]) -> str:
         """The organization the users name most (enterprise `organization`), else the host."""

@@ -14,13 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
 from scim2_models import Attribute as SchemaAttribute
 from scim2_models import Mutability, Returned, Schema
 
-from orgstate.appliers.scim.mapping import ENTERPRISE, Attribute, Row, extension_class
+from orgstate.appliers.scim.mapping import ENTERPRISE, Attribute, Row, extension_class, read_as
 from orgstate.diagnostics import clip
-from orgstate.errors import ErrorKind, TenantError
 from orgstate.model.config import FieldDef
 
 FIELD_NAME_LENGTH = 100  # model.types.Name
@@ -45,21 +43,14 @@ def _usable(attribute: SchemaAttribute) -> bool:
 
 def _definition(schema: str, attribute: SchemaAttribute) -> FieldDef:
     name = clip(attribute.description or "", FIELD_NAME_LENGTH).strip() or attribute.name
-    try:
-        return FieldDef(
-            id=attribute.name,
-            name=name,
-            type=_field_type(attribute),
-            options=tuple(attribute.canonical_values) if attribute.canonical_values else None,
-        )
-    except ValidationError as exc:
-        problem = exc.errors()[0]
-        where = ".".join(str(part) for part in problem["loc"]) or "field"
-        raise TenantError(
-            ErrorKind.INVALID,
-            f"the SCIM provider's attribute '{clip(str(attribute.name), 64)}' of {clip(schema, 100)} "
-            f"is no custom field: {where}: {clip(problem['msg'])}",
-        ) from None
+    fields = {
+        "id": attribute.name,
+        "name": name,
+        "type": _field_type(attribute),
+        "options": tuple(attribute.canonical_values) if attribute.canonical_values else None,
+    }
+    what = f"the SCIM provider's attribute '{clip(str(attribute.name), 64)}' of {clip(schema, 100)} is no custom field"
+    return read_as(FieldDef, fields, what)
 
 
 def custom_fields(

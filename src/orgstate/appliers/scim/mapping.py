@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
+from pydantic import BaseModel, ValidationError
 from scim2_models import EnterpriseUser, Group
+
+from orgstate.diagnostics import clip
+from orgstate.errors import ErrorKind, TenantError
 
 USER_NAME_RULE = "userName is the member id, as externalId is"
 ENTERPRISE = EnterpriseUser.__schema__
@@ -143,7 +147,6 @@ MEMBER_ROWS = (
 # Beside the rows: the id (externalId, userName) and the status (`active`: suspended is
 # false); the tenant's name is the enterprise `organization` the users name most. Custom
 # fields add rows of their own, from the provider's extensions (appliers/scim/custom.py).
-HELD_PATHS = frozenset(row.path for row in MEMBER_ROWS)
 WITHOUT_ENTERPRISE = tuple(
     row for row in MEMBER_ROWS if not (isinstance(row.slot, Attribute) and row.slot.schema == ENTERPRISE)
 )
@@ -164,6 +167,22 @@ class Naming:
 
 USER_NAMING = Naming("user_name", "userName")
 GROUP_NAMING = Naming("display_name", "displayName")
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_as(model: type[Model], fields: dict[str, Any], what: str) -> Model:
+    """What the provider holds read as one of orgstate's models (a member, a group, a
+    field definition); what it cannot be (an externalId that is no id, an email that is
+    none) is one located error."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        located = f"{where}: " if where else ""  # a model's own check names no field
+        raise TenantError(ErrorKind.INVALID, f"{what}: {located}{clip(problem['msg'])}") from None
 
 
 def _value(fields: Mapping[str, Any], path: str) -> Any:
